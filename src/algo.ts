@@ -1,0 +1,103 @@
+/**
+ * The algorithm contract: {@link BaseAlgo} and the scheduling options of a loaded algorithm.
+ *
+ * @module
+ */
+import type { Frame } from "./frame.ts";
+
+/**
+ * Base class of a user's algorithm. Override `init` to load models and `run` to infer.
+ *
+ * A result must be plain, structured-cloneable and JSON-serializable data.
+ *
+ * @example
+ * ```ts
+ * import { BaseAlgo, type Frame } from "@stream-infer/stream-infer";
+ *
+ * export default class Brightness extends BaseAlgo<{ scale?: number }, number> {
+ *   #scale = 1;
+ *   override init(options: { scale?: number }) {
+ *     this.#scale = options?.scale ?? 1;
+ *   }
+ *   run(frames: Frame[]): number {
+ *     const { data } = frames[0];
+ *     let sum = 0;
+ *     for (let i = 0; i < data.length; i++) sum += data[i];
+ *     return (sum / data.length) * this.#scale;
+ *   }
+ * }
+ * ```
+ */
+export abstract class BaseAlgo<Options = unknown, Result = unknown> {
+  /** Name used in records and result lookups. Defaults to the class name. */
+  readonly name: string;
+
+  /** Creates the algorithm; `name` defaults to the class name. */
+  constructor(name?: string) {
+    this.name = name ?? this.constructor.name;
+  }
+
+  /** Loads models and other state. Called once before the first `run`. */
+  init(_options: Options): void | Promise<void> {}
+
+  /** Infers on exactly `frameCount` frames, oldest first. */
+  abstract run(frames: Frame[]): Result | Promise<Result>;
+
+  /** Releases resources. Called once when the pipeline ends. */
+  dispose(): void | Promise<void> {}
+}
+
+/**
+ * The shape the runtime needs of an algorithm instance. {@link BaseAlgo} instances fit it,
+ * and so does any object of a plugin class with a `run` method.
+ *
+ * @example
+ * ```ts
+ * import type { AlgoLike, Frame } from "@stream-infer/stream-infer";
+ * const counter: AlgoLike = { run: (frames: Frame[]) => frames.length };
+ * ```
+ */
+export interface AlgoLike {
+  /** Optional display name. */
+  readonly name?: string;
+  /** Optional initialiser. */
+  init?(options: unknown): unknown;
+  /** Infers on the given frames. */
+  run(frames: Frame[]): unknown;
+  /** Optional clean-up. */
+  dispose?(): unknown;
+}
+
+/**
+ * How often an algorithm runs and which frames it gets (see REFERENCE §3).
+ *
+ * @example
+ * ```ts
+ * import type { ScheduleOptions } from "@stream-infer/stream-infer";
+ * const oncePerSecond: ScheduleOptions = { frameCount: 1, frameStep: 0, interval: 1 };
+ * ```
+ */
+export interface ScheduleOptions {
+  /** How many frames `run` receives (integer >= 1). */
+  frameCount: number;
+  /** Step between the frames: 0 or 1 for consecutive frames, s > 1 for every s-th frame. */
+  frameStep: number;
+  /** Seconds between runs (> 0). */
+  interval: number;
+}
+
+/**
+ * Options of `Inference.loadAlgo`: a schedule, plus an optional name and `init` options.
+ *
+ * @example
+ * ```ts
+ * import type { LoadAlgoOptions } from "@stream-infer/stream-infer";
+ * const opts: LoadAlgoOptions = { frameCount: 2, frameStep: 5, interval: 0.5, name: "motion" };
+ * ```
+ */
+export interface LoadAlgoOptions extends ScheduleOptions {
+  /** Overrides the algorithm's name. */
+  name?: string;
+  /** Passed to `init(options)`. */
+  options?: unknown;
+}

@@ -1,0 +1,197 @@
+/**
+ * The `stream-infer` command line: `run`, `probe` and `help`.
+ *
+ * ```sh
+ * deno run -A jsr:@stream-infer/stream-infer/cli run pipeline.yaml --out results.jsonl
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type AlgoConfig, loadConfig, type PipelineConfig } from "./config.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { InputError, StreamInferError } from "./errors.ts";
+import { Inference, type Mode, type RunSummary } from "./inference.ts";
+import { Player } from "./player.ts";
+import { probe } from "./probe.ts";
+import { FFmpegProducer } from "./producer.ts";
+import { JsonlSink, StdoutSink } from "./sink.ts";
+
+const HELP = `stream-infer: run your image algorithms on video files, cameras and streams
+
+Usage:
+  stream-infer run CONFIG.yaml [--source S] [--mode offline|realtime] [--out FILE]
+                               [--fps N] [--position SECONDS] [--quiet]
+  stream-infer probe SOURCE
+  stream-infer help
+
+Commands:
+  run     play the config's source through its algorithms; records go to the config's sinks,
+          to --out, or (with neither) to stdout as JSON Lines
+  probe   print the source's width, height, fps, frame count, duration and liveness as JSON
+
+Options of run:
+  --source S      override the config's source (path, rtsp://, http(s)://, /dev/video0, ...)
+  --mode M        override the mode: offline (every frame, deterministic) or realtime
+  --out FILE      also write JSONL records to FILE
+  --fps N         override the requested fps
+  --position S    override the start position, in seconds
+  --quiet         no progress bar and no summary
+
+Examples:
+  stream-infer run examples/pipeline.yaml --out results.jsonl
+  stream-infer run examples/pipeline.yaml --source other.mp4 --fps 5
+  stream-infer probe ../shared/media/car-detection.mp4
+
+Exit codes: 0 success, 1 runtime failure, 2 bad usage or input.
+`;
+
+function print(text: string, stream: "stdout" | "stderr" = "stdout"): void {
+  const bytes = new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n");
+  (stream === "stdout" ? Deno.stdout : Deno.stderr).writeSync(bytes);
+}
+
+function parseNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) {
+    throw new InputError(`--${flag} must be a number (got '${value}')`);
+  }
+  return n;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      source: { type: "string" },
+      mode: { type: "string" },
+      out: { type: "string" },
+      fps: { type: "string" },
+      position: { type: "string" },
+      quiet: { type: "boolean", default: false },
+    },
+  });
+  if (positionals.length !== 1) {
+    throw new InputError("run takes one CONFIG.yaml (see stream-infer help)");
+  }
+  const config: PipelineConfig = await loadConfig(positionals[0]);
+  const source = values.source ?? config.source;
+  if (!source) throw new InputError("no source: set 'source' in the config or pass --source");
+  const mode = (values.mode ?? config.mode) as Mode;
+  if (mode !== "offline" && mode !== "realtime") {
+    throw new InputError(`--mode must be offline or realtime (got '${mode}')`);
+  }
+  if (mode === "realtime") {
+    throw new InputError("realtime mode is not implemented yet (use --mode offline)");
+  }
+  if (config.record) {
+    print(`stream-infer: warning: 'record' is not supported yet; ignored`, "stderr");
+  }
+  const fps = parseNumber("fps", values.fps) ?? config.fps;
+  const position = parseNumber("position", values.position) ?? config.position;
+
+  const dispatcher = new Dispatcher();
+  const inference = new Inference(dispatcher);
+  try {
+    for (const algo of config.algos) await loadAlgo(inference, algo);
+    const player = new Player(new FFmpegProducer(config.producer), source, {
+      progress: values.quiet ? false : "auto",
+    });
+    await player.open();
+    const paths = [...config.sinks.map((s) => s.path), ...(values.out ? [values.out] : [])];
+    for (const path of paths) dispatcher.addSink(await JsonlSink.open(path));
+    if (paths.length === 0) dispatcher.addSink(new StdoutSink());
+    const summary = await inference.start(player, { fps, position, mode });
+    if (!values.quiet) print(formatSummary(summary), "stderr");
+    return 0;
+  } finally {
+    await dispatcher.abort();
+    await inference.dispose();
+  }
+}
+
+function loadAlgo(inference: Inference, algo: AlgoConfig): Promise<void> {
+  return inference.loadAlgo(algo.plugin, {
+    frameCount: algo.frameCount,
+    frameStep: algo.frameStep,
+    interval: algo.interval,
+    name: algo.name,
+    options: algo.options,
+  });
+}
+
+/**
+ * Formats a run summary as a few human lines.
+ *
+ * @example
+ * ```ts
+ * import { formatSummary } from "@stream-infer/stream-infer/cli";
+ * console.log(formatSummary({ frames: 10, seconds: 1, fps: 10, stopped: false, algos: {} }));
+ * ```
+ */
+export function formatSummary(summary: RunSummary): string {
+  const lines = [
+    `done: ${summary.frames} frames decoded at ${summary.fps} fps in ${
+      summary.seconds.toFixed(2)
+    } s${summary.stopped ? " (stopped)" : ""}`,
+  ];
+  for (const [name, stats] of Object.entries(summary.algos)) {
+    lines.push(`  ${name}: ${stats.runs} runs, ${stats.errors} errors`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Runs the CLI with the given arguments and returns the exit code. Errors are printed as one
+ * line on stderr.
+ *
+ * @example
+ * ```ts
+ * import { main } from "@stream-infer/stream-infer/cli";
+ * const code = await main(["probe", "video.mp4"]);
+ * console.log(code);
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case "run":
+        return await runCommand(rest);
+      case "probe": {
+        if (rest.length !== 1) throw new InputError("probe takes one SOURCE");
+        print(JSON.stringify(await probe(rest[0]), null, 2));
+        return 0;
+      }
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        print(HELP, command === undefined ? "stderr" : "stdout");
+        return command === undefined ? 2 : 0;
+      default:
+        throw new InputError(`unknown command '${command}' (see stream-infer help)`);
+    }
+  } catch (e) {
+    if (e instanceof StreamInferError) {
+      print(`stream-infer: ${e.message}`, "stderr");
+      return e.exitCode;
+    }
+    const code = (e as { code?: string }).code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
+      print(`stream-infer: ${(e as Error).message} (see stream-infer help)`, "stderr");
+      return 2;
+    }
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      print(`stream-infer: missing permission: ${(e as Error).message}`, "stderr");
+      return 1;
+    }
+    print(`stream-infer: unexpected error: ${(e as Error)?.message ?? e}`, "stderr");
+    if (Deno.env.get("STREAM_INFER_DEBUG")) console.error(e);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

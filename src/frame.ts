@@ -1,0 +1,83 @@
+/**
+ * The frame type every algorithm receives, and helpers about pixel formats.
+ *
+ * @module
+ */
+
+/** Packed pixel layouts the producer can emit. */
+export type PixelFormat = "bgr24" | "rgb24" | "gray";
+
+/** The pixel formats, in a list usable for validation. */
+export const PIXEL_FORMATS: readonly PixelFormat[] = ["bgr24", "rgb24", "gray"];
+
+/**
+ * One decoded video frame.
+ *
+ * `data` is only guaranteed valid while the call that received it runs: the runtime reuses
+ * frame buffers, so copy what you want to keep.
+ *
+ * @example
+ * ```ts
+ * import type { Frame } from "@stream-infer/stream-infer";
+ * function meanLuma(frame: Frame): number {
+ *   let sum = 0;
+ *   for (const v of frame.data) sum += v;
+ *   return sum / frame.data.length;
+ * }
+ * ```
+ */
+export interface Frame {
+  /** Packed, row-major pixels: `width * height * channels` bytes. */
+  data: Uint8Array;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** Pixel layout of `data`. */
+  format: PixelFormat;
+  /** 0-based index among the frames played (after fps down-sampling). */
+  index: number;
+  /** The source's presentation time of this frame, in seconds. */
+  time: number;
+}
+
+/**
+ * Bytes per pixel of a pixel format.
+ *
+ * @example
+ * ```ts
+ * import { channelsOf } from "@stream-infer/stream-infer";
+ * console.log(channelsOf("bgr24")); // 3
+ * ```
+ */
+export function channelsOf(format: PixelFormat): 1 | 3 {
+  return format === "gray" ? 1 : 3;
+}
+
+/**
+ * Size in bytes of one packed frame.
+ *
+ * @example
+ * ```ts
+ * import { frameBytes } from "@stream-infer/stream-infer";
+ * console.log(frameBytes(640, 360, "rgb24")); // 691200
+ * ```
+ */
+export function frameBytes(width: number, height: number, format: PixelFormat): number {
+  return width * height * channelsOf(format);
+}
+
+/**
+ * Returns a copy of a frame whose `data` owns its own buffer.
+ *
+ * @example
+ * ```ts
+ * import { cloneFrame, type Frame } from "@stream-infer/stream-infer";
+ * const f: Frame = { data: new Uint8Array(3), width: 1, height: 1, format: "rgb24", index: 0, time: 0 };
+ * const kept = cloneFrame(f);
+ * console.log(kept.data !== f.data); // true
+ * ```
+ */
+export function cloneFrame(frame: Frame): Frame {
+  return { ...frame, data: frame.data.slice() };
+}

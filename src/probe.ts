@@ -1,0 +1,164 @@
+/**
+ * Reading a source's size, frame rate, length and liveness.
+ *
+ * @module
+ */
+import { locateFfmpeg, locateFfprobe, runTool } from "./ffmpeg.ts";
+import { SourceError } from "./errors.ts";
+import { inputOptionsFor, sourceKind, validateSource } from "./source.ts";
+
+/**
+ * What {@link probe} learns about a source.
+ *
+ * @example
+ * ```ts
+ * import type { SourceInfo } from "@stream-infer/stream-infer";
+ * const info: SourceInfo = { width: 768, height: 432, fps: 12.5, frameCount: 377, duration: 30.16, live: false };
+ * ```
+ */
+export interface SourceInfo {
+  /** Width of the video stream, in pixels. */
+  width: number;
+  /** Height of the video stream, in pixels. */
+  height: number;
+  /** Frames per second of the video stream. */
+  fps: number;
+  /** Number of frames, or `null` when unknown (live streams). */
+  frameCount: number | null;
+  /** Duration in seconds, or `null` when unknown (live streams). */
+  duration: number | null;
+  /** Whether the source is a live stream rather than a file of known length. */
+  live: boolean;
+}
+
+/**
+ * Options of {@link probe}.
+ *
+ * @example
+ * ```ts
+ * import type { ProbeOptions } from "@stream-infer/stream-infer";
+ * const opts: ProbeOptions = { timeoutMs: 5000 };
+ * ```
+ */
+export interface ProbeOptions {
+  /** Path of ffmpeg (see `locateFfmpeg`). */
+  ffmpeg?: string;
+  /** Extra ffmpeg input options, added after the defaults for the source's kind. */
+  inputOptions?: string[];
+  /** Give up after this many milliseconds (default 20000). */
+  timeoutMs?: number;
+}
+
+function parseRate(rate: string | undefined): number {
+  if (!rate) return 0;
+  const [num, den] = rate.split("/").map(Number);
+  const value = den === undefined ? num : num / den;
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+/** The last line ffmpeg printed, without the source name it repeats. */
+export function lastErrorLine(text: string, source: string): string {
+  const lines = text.trim().split("\n").map((l) => l.trim()).filter(Boolean);
+  const line = lines.at(-1) ?? "unknown error";
+  return line.startsWith(`${source}: `) ? line.slice(source.length + 2) : line;
+}
+
+interface ProbeStream {
+  width?: number;
+  height?: number;
+  avg_frame_rate?: string;
+  r_frame_rate?: string;
+  nb_frames?: string;
+  duration?: string;
+}
+
+function fromFfprobe(json: string, source: string, liveKind: boolean): SourceInfo {
+  const parsed = JSON.parse(json) as {
+    streams?: ProbeStream[];
+    format?: { duration?: string };
+  };
+  const stream = parsed.streams?.[0];
+  if (!stream || !stream.width || !stream.height) {
+    throw new SourceError(`${source}: has no video stream`);
+  }
+  const avg = parseRate(stream.avg_frame_rate);
+  const nominal = parseRate(stream.r_frame_rate);
+  const fps = avg > 0 && avg < 1000 ? avg : nominal;
+  if (!(fps > 0)) throw new SourceError(`${source}: cannot tell the frame rate`);
+  const duration = Number(stream.duration ?? parsed.format?.duration);
+  const known = Number.isFinite(duration) && duration > 0 && !liveKind;
+  const frames = Number(stream.nb_frames);
+  return {
+    width: stream.width,
+    height: stream.height,
+    fps,
+    frameCount: known ? (frames > 0 ? frames : Math.round(duration * fps)) : null,
+    duration: known ? duration : null,
+    live: !known,
+  };
+}
+
+function fromFfmpegBanner(stderr: string, source: string, liveKind: boolean): SourceInfo {
+  const video = /Stream #\d+:\d+.*?: Video: .*?(\d{2,5})x(\d{2,5})/.exec(stderr);
+  if (!video) throw new SourceError(`${source}: ${lastErrorLine(stderr, source)}`);
+  const fps = Number(/([\d.]+) fps/.exec(stderr)?.[1] ?? /([\d.]+) tbr/.exec(stderr)?.[1]);
+  if (!(fps > 0)) throw new SourceError(`${source}: cannot tell the frame rate`);
+  const d = /Duration: (\d+):(\d+):([\d.]+)/.exec(stderr);
+  const duration = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : NaN;
+  const known = Number.isFinite(duration) && duration > 0 && !liveKind;
+  return {
+    width: Number(video[1]),
+    height: Number(video[2]),
+    fps,
+    frameCount: known ? Math.round(duration * fps) : null,
+    duration: known ? duration : null,
+    live: !known,
+  };
+}
+
+/**
+ * Probes a source with ffprobe (or, without ffprobe, from ffmpeg's banner). Throws
+ * {@link SourceError} when the source is missing or not a video.
+ *
+ * @example
+ * ```ts
+ * import { probe } from "@stream-infer/stream-infer";
+ * const info = await probe("video.mp4");
+ * console.log(info.width, info.height, info.fps, info.live);
+ * ```
+ */
+export async function probe(source: string, options: ProbeOptions = {}): Promise<SourceInfo> {
+  validateSource(source);
+  const ffmpeg = locateFfmpeg(options.ffmpeg);
+  const ffprobe = locateFfprobe(ffmpeg);
+  const kind = sourceKind(source);
+  const liveKind = kind === "stream" || kind === "device";
+  const input = [...inputOptionsFor(source), ...(options.inputOptions ?? [])];
+  const signal = AbortSignal.timeout(options.timeoutMs ?? 20_000);
+  try {
+    if (ffprobe) {
+      const out = await runTool(ffprobe, [
+        "-v",
+        "error",
+        ...input,
+        "-select_streams",
+        "v:0",
+        "-show_entries",
+        "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration",
+        "-of",
+        "json",
+        "--",
+        source,
+      ], signal);
+      if (out.code !== 0) throw new SourceError(`${source}: ${lastErrorLine(out.stderr, source)}`);
+      return fromFfprobe(out.stdout, source, liveKind);
+    }
+    const out = await runTool(ffmpeg, ["-hide_banner", ...input, "-i", source], signal);
+    return fromFfmpegBanner(out.stderr, source, liveKind);
+  } catch (e) {
+    if (signal.aborted) {
+      throw new SourceError(`${source}: no answer within ${options.timeoutMs ?? 20_000} ms`);
+    }
+    throw e;
+  }
+}

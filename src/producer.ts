@@ -1,0 +1,274 @@
+/**
+ * {@link FFmpegProducer}: decodes a source into raw frames with a spawned ffmpeg.
+ *
+ * @module
+ */
+import { DecodeError, InputError, SourceError } from "./errors.ts";
+import { locateFfmpeg } from "./ffmpeg.ts";
+import { type Frame, frameBytes, PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
+import { lastErrorLine, type SourceInfo } from "./probe.ts";
+import { decimationExpr, emittedFrames, type FrameFilter } from "./sampling.ts";
+import { inputOptionsFor, validateSource } from "./source.ts";
+
+/**
+ * Options of {@link FFmpegProducer}. Width and height default to the source's; give one of
+ * them to keep the aspect ratio.
+ *
+ * @example
+ * ```ts
+ * import type { ProducerOptions } from "@stream-infer/stream-infer";
+ * const opts: ProducerOptions = { width: 640, height: 360, format: "rgb24" };
+ * ```
+ */
+export interface ProducerOptions {
+  /** Output width in pixels. */
+  width?: number;
+  /** Output height in pixels. */
+  height?: number;
+  /** Output pixel format (default `bgr24`). */
+  format?: PixelFormat;
+  /** Path of ffmpeg (see `locateFfmpeg`). */
+  ffmpeg?: string;
+  /** Extra ffmpeg input options, after the defaults for the source's kind. */
+  inputOptions?: string[];
+  /** swscale flags for resizing (default `bicubic`). */
+  scaleFlags?: string;
+}
+
+/**
+ * Options of {@link FFmpegProducer.read}.
+ *
+ * @example
+ * ```ts
+ * import type { ReadOptions, SourceInfo } from "@stream-infer/stream-infer";
+ * const info: SourceInfo = { width: 640, height: 360, fps: 25, frameCount: 250, duration: 10, live: false };
+ * const opts: ReadOptions = { info, fps: 5, position: 2 };
+ * ```
+ */
+export interface ReadOptions {
+  /** The source's probed info. */
+  info: SourceInfo;
+  /** Requested fps; frames are dropped evenly when the source is faster. */
+  fps?: number;
+  /** Start position in seconds (a seek). */
+  position?: number;
+  /** Only emit played frames this filter wants (indices still count every played frame). */
+  filter?: FrameFilter;
+  /** How many frame buffers to rotate through (default 4). A frame's buffer is reused
+   * `buffers` frames later, so keep at most `buffers - 1` frames alive. */
+  buffers?: number;
+  /** Extra ffmpeg input options for this read. */
+  inputOptions?: string[];
+  /** Read the input at its native frame rate (ffmpeg `-re`), for realtime play of files. */
+  native?: boolean;
+}
+
+/**
+ * Produces frames of a chosen size and pixel format from any source ffmpeg can read.
+ *
+ * @example
+ * ```ts
+ * import { FFmpegProducer, probe } from "@stream-infer/stream-infer";
+ * const producer = new FFmpegProducer({ width: 320, format: "rgb24" });
+ * const info = await probe("video.mp4");
+ * for await (const frame of producer.read("video.mp4", { info, fps: 5 })) {
+ *   console.log(frame.index, frame.time.toFixed(2), frame.data.length);
+ *   if (frame.index === 10) break; // stops and reaps ffmpeg
+ * }
+ * ```
+ */
+export class FFmpegProducer {
+  /** Requested output width, if any. */
+  readonly width?: number;
+  /** Requested output height, if any. */
+  readonly height?: number;
+  /** Output pixel format. */
+  readonly format: PixelFormat;
+  readonly #options: ProducerOptions;
+
+  /** Validates the options and creates the producer. */
+  constructor(options: ProducerOptions = {}) {
+    for (const key of ["width", "height"] as const) {
+      const v = options[key];
+      if (v !== undefined && !(Number.isInteger(v) && v >= 2 && v <= 16384)) {
+        throw new InputError(`producer ${key} must be an integer from 2 to 16384 (got ${v})`);
+      }
+    }
+    const format = options.format ?? "bgr24";
+    if (!PIXEL_FORMATS.includes(format)) {
+      throw new InputError(
+        `producer format must be one of ${PIXEL_FORMATS.join(", ")} (got ${format})`,
+      );
+    }
+    this.width = options.width;
+    this.height = options.height;
+    this.format = format;
+    this.#options = options;
+  }
+
+  /** The ffmpeg path given in the options, if any. */
+  get ffmpegPath(): string | undefined {
+    return this.#options.ffmpeg;
+  }
+
+  /** The extra input options given in the options. */
+  get inputOptions(): string[] {
+    return this.#options.inputOptions ?? [];
+  }
+
+  /**
+   * The output size for a source: the requested size, the source's, or one side scaled to
+   * keep the aspect ratio.
+   *
+   * @example
+   * ```ts
+   * import { FFmpegProducer } from "@stream-infer/stream-infer";
+   * const size = new FFmpegProducer({ width: 640 }).outputSize({ width: 1920, height: 1080 });
+   * console.log(size); // { width: 640, height: 360 }
+   * ```
+   */
+  outputSize(info: { width: number; height: number }): { width: number; height: number } {
+    const { width, height } = this;
+    if (width && height) return { width, height };
+    if (width) {
+      return { width, height: Math.max(2, Math.round((width * info.height) / info.width)) };
+    }
+    if (height) {
+      return { width: Math.max(2, Math.round((height * info.width) / info.height)), height };
+    }
+    return { width: info.width, height: info.height };
+  }
+
+  /**
+   * The ffmpeg arguments {@link read} uses, without the binary (exposed for benchmarks).
+   *
+   * @example
+   * ```ts
+   * import { FFmpegProducer } from "@stream-infer/stream-infer";
+   * const info = { width: 1920, height: 1080, fps: 25, frameCount: 250, duration: 10, live: false };
+   * console.log(new FFmpegProducer({ width: 640 }).args("clip.mp4", { info }).join(" "));
+   * ```
+   */
+  args(source: string, options: ReadOptions): string[] {
+    const { info, position = 0 } = options;
+    const { width, height } = this.outputSize(info);
+    const ratio = options.fps ? Math.min(1, options.fps / info.fps) : 1;
+    const filters: string[] = [];
+    const decimate = decimationExpr(ratio);
+    if (decimate) filters.push(`select='${decimate}'`);
+    if (options.filter) filters.push(`select='${options.filter.expr}'`);
+    if (width !== info.width || height !== info.height) {
+      filters.push(`scale=${width}:${height}:flags=${this.#options.scaleFlags ?? "bicubic"}`);
+    }
+    filters.push(`format=${this.format}`);
+    return [
+      "-hide_banner",
+      "-nostdin",
+      "-loglevel",
+      "error",
+      ...(options.native ? ["-re"] : []),
+      ...inputOptionsFor(source),
+      ...(this.#options.inputOptions ?? []),
+      ...(options.inputOptions ?? []),
+      ...(position > 0 ? ["-ss", String(position)] : []),
+      "-i",
+      source,
+      "-map",
+      "0:v:0",
+      "-an",
+      "-sn",
+      "-dn",
+      "-vf",
+      filters.join(","),
+      "-fps_mode",
+      "passthrough",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      this.format,
+      "pipe:1",
+    ];
+  }
+
+  /**
+   * Spawns ffmpeg and yields frames. Breaking out of the loop (or `return()`) kills and
+   * reaps ffmpeg. Throws {@link DecodeError} when ffmpeg fails.
+   */
+  async *read(source: string, options: ReadOptions): AsyncGenerator<Frame, void, undefined> {
+    validateSource(source);
+    const { info, position = 0 } = options;
+    if (!(position >= 0)) throw new InputError(`position must be >= 0 (got ${position})`);
+    if (info.duration !== null && position >= info.duration) {
+      throw new InputError(
+        `position ${position} s is past the end of ${source} (${info.duration} s)`,
+      );
+    }
+    const { width, height } = this.outputSize(info);
+    const size = frameBytes(width, height, this.format);
+    const ratio = options.fps ? Math.min(1, options.fps / info.fps) : 1;
+    // Frame times assume a constant source rate: the first frame at or after `position`.
+    const firstSourceFrame = Math.ceil(position * info.fps - 1e-6);
+    const emitted = emittedFrames(ratio, options.filter);
+    const pool: ArrayBuffer[] = [];
+    const poolSize = Math.max(2, options.buffers ?? 4);
+
+    const child = new Deno.Command(locateFfmpeg(this.#options.ffmpeg), {
+      args: this.args(source, options),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr = drain(child.stderr);
+    const reader = child.stdout.getReader({ mode: "byob" });
+    let finished = false;
+    let count = 0;
+    try {
+      while (true) {
+        const slot = count % poolSize;
+        const buffer = pool[slot] ?? new ArrayBuffer(size);
+        const { value, done } = await reader.read(new Uint8Array(buffer, 0, size), { min: size });
+        if (!value || value.byteLength < size) {
+          finished = done;
+          break;
+        }
+        pool[slot] = value.buffer as ArrayBuffer;
+        const [index, offset] = emitted.next().value;
+        count++;
+        yield {
+          data: value,
+          width,
+          height,
+          format: this.format,
+          index,
+          time: (firstSourceFrame + offset) / info.fps,
+        };
+      }
+    } finally {
+      if (!finished) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already exited */ }
+      }
+      await reader.cancel().catch(() => {});
+      const status = await child.status;
+      const log = await stderr;
+      if (finished && !status.success) {
+        const message = `ffmpeg failed on ${source} (exit ${status.code}): ${
+          lastErrorLine(log, source)
+        }`;
+        // deno-lint-ignore no-unsafe-finally
+        throw count === 0 ? new SourceError(message) : new DecodeError(message);
+      }
+    }
+  }
+}
+
+/** Reads a stream to the end, keeping only the last 8 KiB of text. */
+async function drain(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let tail = "";
+  for await (const chunk of stream) {
+    tail = (tail + decoder.decode(chunk, { stream: true })).slice(-8192);
+  }
+  return tail;
+}

@@ -1,0 +1,82 @@
+/**
+ * Runners: how an algorithm's `init`, `run` and `dispose` are called. {@link InlineRunner}
+ * calls them on the current thread.
+ *
+ * @module
+ */
+import type { AlgoLike } from "./algo.ts";
+import type { Frame } from "./frame.ts";
+
+/**
+ * Calls an algorithm. Every call is asynchronous so that an algorithm may live elsewhere
+ * (in a worker) behind the same interface.
+ *
+ * @example
+ * ```ts
+ * import type { AlgoRunner, Frame } from "@stream-infer/stream-infer";
+ * const runner: AlgoRunner = {
+ *   init: async () => {},
+ *   run: async (frames: Frame[]) => frames.length,
+ *   dispose: async () => {},
+ * };
+ * ```
+ */
+export interface AlgoRunner {
+  /** Calls the algorithm's `init(options)`. */
+  init(options: unknown): Promise<void>;
+  /** Calls the algorithm's `run(frames)`. */
+  run(frames: Frame[]): Promise<unknown>;
+  /** Calls the algorithm's `dispose()`. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Runs an algorithm instance on the current thread. A slow `run` stalls whatever else runs
+ * on this thread.
+ *
+ * @example
+ * ```ts
+ * import { InlineRunner } from "@stream-infer/stream-infer";
+ * const runner = new InlineRunner({ run: (frames) => frames.length });
+ * console.log(await runner.run([])); // 0
+ * ```
+ */
+export class InlineRunner implements AlgoRunner {
+  readonly #algo: AlgoLike;
+
+  /** Wraps an algorithm instance. */
+  constructor(algo: AlgoLike) {
+    this.#algo = algo;
+  }
+
+  /** Calls `init(options)` if the algorithm has it. */
+  async init(options: unknown): Promise<void> {
+    await this.#algo.init?.(options);
+  }
+
+  /** Calls `run(frames)`. */
+  async run(frames: Frame[]): Promise<unknown> {
+    return await this.#algo.run(frames);
+  }
+
+  /** Calls `dispose()` if the algorithm has it. */
+  async dispose(): Promise<void> {
+    await this.#algo.dispose?.();
+  }
+}
+
+/**
+ * A readable message for anything thrown by an algorithm.
+ *
+ * @example
+ * ```ts
+ * import { errorMessage } from "@stream-infer/stream-infer";
+ * console.log(errorMessage(new TypeError("bad"))); // "TypeError: bad"
+ * ```
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

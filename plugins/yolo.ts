@@ -1,0 +1,1297 @@
+/**
+ * A YOLOv8 / YOLO11 object detector on onnxruntime-node, plus the pure pieces it is made of
+ * (letterbox pre-processing, output decoding, NMS, ONNX metadata reading) for reuse.
+ *
+ * The detector expects an Ultralytics ONNX export: one float32 input `[1, 3, H, W]` (RGB,
+ * 0..1, NCHW) and one float32 output `[1, 4 + nc, N]` (per anchor: cx, cy, w, h, then `nc`
+ * class scores). Class names come from the model's `names` metadata entry, with the 80 COCO
+ * names as a fallback.
+ *
+ * Running the detector needs `--allow-read` (the model) and `--allow-ffi` (onnxruntime's
+ * Node-API addon, loaded on the first `init`); importing this module needs neither.
+ *
+ * @example
+ * ```ts
+ * import YoloDetector from "./yolo.ts";
+ *
+ * const yolo = new YoloDetector();
+ * await yolo.init({ model: "./yolov8n.onnx", confidence: 0.4, classes: ["car", "truck"] });
+ * const frame = {
+ *   data: new Uint8Array(640 * 360 * 3),
+ *   width: 640,
+ *   height: 360,
+ *   format: "bgr24" as const,
+ *   index: 0,
+ *   time: 0,
+ * };
+ * const detections = await yolo.run([frame]);
+ * for (const d of detections) console.log(d.name, d.score, d.box);
+ * await yolo.dispose();
+ * ```
+ *
+ * @module
+ */
+import type * as ort from "onnxruntime-node";
+import { BaseAlgo } from "../src/algo.ts";
+import { InputError, PluginError } from "../src/errors.ts";
+import type { Frame, PixelFormat } from "../src/frame.ts";
+
+export type { BaseAlgo } from "../src/algo.ts";
+export type { Frame, PixelFormat } from "../src/frame.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One detected object, in the pixel coordinates of the frame it was found in.
+ *
+ * @example
+ * ```ts
+ * import type { Detection } from "./yolo.ts";
+ * const d: Detection = { cls: 2, name: "car", score: 0.87, box: [10.5, 20, 110, 80.2] };
+ * const [x1, y1, x2, y2] = d.box;
+ * console.log(d.name, (x2 - x1) * (y2 - y1));
+ * ```
+ */
+export interface Detection {
+  /** Class id (index into the model's class names). */
+  cls: number;
+  /** Class name, from the model metadata (or COCO, or `class<id>`). */
+  name: string;
+  /** Confidence: the best class score, rounded to 4 decimals. */
+  score: number;
+  /** Box corners `[x1, y1, x2, y2]` in frame pixels, clipped to the frame, rounded to 0.1 px. */
+  box: [number, number, number, number];
+}
+
+/**
+ * Options of {@link YoloDetector.init}.
+ *
+ * @example
+ * ```ts
+ * import type { YoloOptions } from "./yolo.ts";
+ * const opts: YoloOptions = { model: "./yolov8n.onnx", confidence: 0.3, iou: 0.5, classes: [0, "car"] };
+ * ```
+ */
+export interface YoloOptions {
+  /** Path (or `file:` URL) of the `.onnx` model, or the model's bytes. Required. */
+  model: string | Uint8Array;
+  /** Minimum best-class score a box needs (exclusive), in [0, 1]. Default 0.25. */
+  confidence?: number;
+  /** IoU above which a lower-scored box of the same class is suppressed, in [0, 1]. Default 0.45. */
+  iou?: number;
+  /** Keep only these classes (ids or names). Default: all classes. */
+  classes?: readonly (number | string)[];
+  /**
+   * Network input size, `n` (square) or `[height, width]`. Default: the model's static input
+   * shape; for dynamic models the `imgsz` metadata entry, else 640. Must match a static shape and
+   * be a multiple of 32 for a dynamic one.
+   */
+  imgsz?: number | readonly [number, number];
+  /** Most detections returned per frame. Default 300. */
+  maxDetections?: number;
+  /** onnxruntime intra-op threads. Default: onnxruntime's choice (all cores). */
+  threads?: number;
+}
+
+/**
+ * What {@link letterbox} returns: the network input and how the frame was placed in it.
+ *
+ * @example
+ * ```ts
+ * import { letterbox, type LetterboxResult } from "./yolo.ts";
+ * const frame = { data: new Uint8Array(16 * 8 * 3), width: 16, height: 8, format: "rgb24" as const };
+ * const lb: LetterboxResult = letterbox(frame, 8);
+ * console.log(lb.scale, lb.padX, lb.padY); // 0.5 0 2
+ * ```
+ */
+export interface LetterboxResult {
+  /** NCHW float32 RGB pixels in 0..1, `3 * height * width` values. */
+  tensor: Float32Array;
+  /** Scale applied to the frame (network pixels per frame pixel). */
+  scale: number;
+  /** Columns of grey padding left of the resized frame. */
+  padX: number;
+  /** Rows of grey padding above the resized frame. */
+  padY: number;
+  /** Network input width. */
+  width: number;
+  /** Network input height. */
+  height: number;
+}
+
+/**
+ * The part of a {@link Frame} that {@link letterbox} reads.
+ *
+ * @example
+ * ```ts
+ * import type { ImageLike } from "./yolo.ts";
+ * const img: ImageLike = { data: new Uint8Array(4), width: 2, height: 2, format: "gray" };
+ * ```
+ */
+export interface ImageLike {
+  /** Packed, row-major pixels. */
+  data: Uint8Array;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** Pixel layout of `data`. */
+  format: PixelFormat;
+}
+
+/**
+ * Options of {@link decodeYolo}. All are optional; without the letterbox geometry, boxes stay
+ * in network pixels and are not clipped.
+ *
+ * @example
+ * ```ts
+ * import type { DecodeOptions } from "./yolo.ts";
+ * const opts: DecodeOptions = { confidence: 0.25, iou: 0.45, scale: 0.5, padX: 0, padY: 2 };
+ * ```
+ */
+export interface DecodeOptions {
+  /** Minimum best-class score (exclusive). Default 0.25. */
+  confidence?: number;
+  /** NMS IoU threshold. Default 0.45. */
+  iou?: number;
+  /** Keep only these classes (ids, or names looked up in `names`). Default: all. */
+  classes?: readonly (number | string)[] | null;
+  /** Letterbox scale to undo. Default 1. */
+  scale?: number;
+  /** Letterbox horizontal padding to undo. Default 0. */
+  padX?: number;
+  /** Letterbox vertical padding to undo. Default 0. */
+  padY?: number;
+  /** Frame width to clip boxes to. Default: no clipping. */
+  frameWidth?: number;
+  /** Frame height to clip boxes to. Default: no clipping. */
+  frameHeight?: number;
+  /** Class names by id. Default: {@link COCO_NAMES}. Ids beyond it are named `class<id>`. */
+  names?: readonly string[];
+  /** Most detections returned. Default 300. */
+  maxDetections?: number;
+}
+
+/**
+ * Options of {@link nms}.
+ *
+ * @example
+ * ```ts
+ * import type { NmsOptions } from "./yolo.ts";
+ * const opts: NmsOptions = { classes: [0, 0, 1], maxDetections: 100 };
+ * ```
+ */
+export interface NmsOptions {
+  /** Class of each box; boxes only suppress boxes of their own class. Default: class-agnostic. */
+  classes?: ArrayLike<number> | null;
+  /** Stop after keeping this many boxes. Default 300. */
+  maxDetections?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Class names
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The 80 COCO class names, in the order YOLO models trained on COCO use.
+ *
+ * @example
+ * ```ts
+ * import { COCO_NAMES } from "./yolo.ts";
+ * console.log(COCO_NAMES[2]); // "car"
+ * ```
+ */
+export const COCO_NAMES: readonly string[] = Object.freeze([
+  "person",
+  "bicycle",
+  "car",
+  "motorcycle",
+  "airplane",
+  "bus",
+  "train",
+  "truck",
+  "boat",
+  "traffic light",
+  "fire hydrant",
+  "stop sign",
+  "parking meter",
+  "bench",
+  "bird",
+  "cat",
+  "dog",
+  "horse",
+  "sheep",
+  "cow",
+  "elephant",
+  "bear",
+  "zebra",
+  "giraffe",
+  "backpack",
+  "umbrella",
+  "handbag",
+  "tie",
+  "suitcase",
+  "frisbee",
+  "skis",
+  "snowboard",
+  "sports ball",
+  "kite",
+  "baseball bat",
+  "baseball glove",
+  "skateboard",
+  "surfboard",
+  "tennis racket",
+  "bottle",
+  "wine glass",
+  "cup",
+  "fork",
+  "knife",
+  "spoon",
+  "bowl",
+  "banana",
+  "apple",
+  "sandwich",
+  "orange",
+  "broccoli",
+  "carrot",
+  "hot dog",
+  "pizza",
+  "donut",
+  "cake",
+  "chair",
+  "couch",
+  "potted plant",
+  "bed",
+  "dining table",
+  "toilet",
+  "tv",
+  "laptop",
+  "mouse",
+  "remote",
+  "keyboard",
+  "cell phone",
+  "microwave",
+  "oven",
+  "toaster",
+  "sink",
+  "refrigerator",
+  "book",
+  "clock",
+  "vase",
+  "scissors",
+  "teddy bear",
+  "hair drier",
+  "toothbrush",
+]);
+
+/**
+ * Parses the class names an Ultralytics export stores in its `names` metadata entry: a Python
+ * dict literal such as `{0: 'person', 1: "driver's seat"}`. Also accepts JSON objects
+ * (`{"0": "person"}`) and lists (`['person', 'car']`). Gaps in the ids are named `class<id>`.
+ *
+ * @throws {SyntaxError} when the text is not such a literal.
+ * @example
+ * ```ts
+ * import { parseNames } from "./yolo.ts";
+ * console.log(parseNames("{0: 'person', 1: \"rider's bike\", 3: 'car'}"));
+ * // ["person", "rider's bike", "class2", "car"]
+ * ```
+ */
+export function parseNames(text: string): string[] {
+  let i = 0;
+  const fail = (what: string): never => {
+    throw new SyntaxError(`names: ${what} at offset ${i} of ${JSON.stringify(text.slice(0, 80))}`);
+  };
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const str = (): string => {
+    const q = text[i];
+    if (q !== "'" && q !== '"') fail("expected a quoted string");
+    i++;
+    let out = "";
+    while (i < text.length && text[i] !== q) {
+      const ch = text[i++];
+      if (ch !== "\\") {
+        out += ch;
+        continue;
+      }
+      const e = text[i++];
+      const hex = (n: number): string => {
+        const h = text.slice(i, i + n);
+        if (h.length !== n || !/^[0-9a-fA-F]+$/.test(h)) fail("bad escape");
+        i += n;
+        return String.fromCodePoint(parseInt(h, 16));
+      };
+      switch (e) {
+        case "n":
+          out += "\n";
+          break;
+        case "t":
+          out += "\t";
+          break;
+        case "r":
+          out += "\r";
+          break;
+        case "0":
+          out += "\0";
+          break;
+        case "x":
+          out += hex(2);
+          break;
+        case "u":
+          out += hex(4);
+          break;
+        case "U":
+          out += hex(8);
+          break;
+        case "\\":
+        case "'":
+        case '"':
+        case "/":
+          out += e;
+          break;
+        default:
+          if (e === undefined) fail("unterminated string");
+          out += "\\" + e; // Python keeps unknown escapes verbatim
+      }
+    }
+    if (i >= text.length) fail("unterminated string");
+    i++;
+    return out;
+  };
+  const key = (): number => {
+    let raw: string;
+    if (text[i] === "'" || text[i] === '"') raw = str().trim();
+    else {
+      const m = /^-?\d+/.exec(text.slice(i, i + 20));
+      if (!m) return fail("expected an integer key");
+      raw = m[0];
+      i += raw.length;
+    }
+    if (!/^\d+$/.test(raw)) fail(`bad class id ${JSON.stringify(raw)}`);
+    const id = Number(raw);
+    if (id > 1_000_000) fail(`class id ${id} too large`);
+    return id;
+  };
+
+  const byId = new Map<number, string>();
+  ws();
+  const open = text[i];
+  if (open !== "{" && open !== "[") fail("expected '{' or '['");
+  const close = open === "{" ? "}" : "]";
+  i++;
+  ws();
+  let n = 0;
+  while (text[i] !== close) {
+    if (i >= text.length) fail(`missing '${close}'`);
+    let id = n;
+    if (open === "{") {
+      id = key();
+      ws();
+      if (text[i] !== ":") fail("expected ':'");
+      i++;
+      ws();
+    }
+    byId.set(id, str());
+    n++;
+    ws();
+    if (text[i] === ",") {
+      i++;
+      ws();
+    } else if (text[i] !== close) fail(`expected ',' or '${close}'`);
+  }
+  i++;
+  ws();
+  if (i < text.length) fail("trailing characters");
+  let size = 0;
+  for (const id of byId.keys()) size = Math.max(size, id + 1);
+  const names: string[] = new Array(size);
+  for (let c = 0; c < size; c++) names[c] = byId.get(c) ?? `class${c}`;
+  return names;
+}
+
+function nameOf(names: readonly string[], cls: number): string {
+  return names[cls] ?? `class${cls}`;
+}
+
+function resolveClasses(
+  classes: readonly (number | string)[],
+  names: readonly string[],
+): Set<number> {
+  const out = new Set<number>();
+  for (const c of classes) {
+    if (typeof c === "number") {
+      if (!Number.isInteger(c) || c < 0) {
+        throw new InputError(`classes: ${c} is not a class id (integer >= 0)`);
+      }
+      out.add(c);
+    } else if (typeof c === "string") {
+      const id = names.indexOf(c);
+      if (id < 0) {
+        const sample = names.slice(0, 8).join(", ");
+        throw new InputError(
+          `classes: unknown class name ${JSON.stringify(c)} (the model has: ${sample}${
+            names.length > 8 ? ", ..." : ""
+          })`,
+        );
+      }
+      out.add(id);
+    } else {
+      throw new InputError(`classes: expected class ids or names, got ${JSON.stringify(c)}`);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ONNX metadata (ModelProto.metadata_props, read without decoding the graph)
+// ---------------------------------------------------------------------------------------------
+
+const METADATA_FIELD = 14; // ModelProto.metadata_props: repeated StringStringEntryProto
+const utf8 = new TextDecoder();
+
+/** Reads a base-128 varint at `pos`; returns [value, next position]. Exact up to 2^53. */
+function varint(b: Uint8Array, pos: number, end: number): [number, number] {
+  let value = 0;
+  let mul = 1;
+  for (let k = 0; k < 10; k++) {
+    if (pos >= end) throw new InputError("ONNX: truncated varint");
+    const byte = b[pos++];
+    value += (byte & 0x7f) * mul;
+    if (byte < 0x80) return [value, pos];
+    mul *= 128;
+  }
+  throw new InputError("ONNX: malformed varint");
+}
+
+/**
+ * Reads the header of one protobuf field at `pos`. For length-delimited fields `len` is the
+ * payload length and `next` the payload start; otherwise `next` is past the whole field.
+ */
+function fieldHeader(
+  b: Uint8Array,
+  pos: number,
+  end: number,
+): { field: number; wire: number; len: number; next: number } {
+  const [tag, p] = varint(b, pos, end);
+  const field = Math.floor(tag / 8);
+  const wire = tag % 8;
+  switch (wire) {
+    case 0: {
+      const [, q] = varint(b, p, end);
+      return { field, wire, len: 0, next: q };
+    }
+    case 1:
+      return { field, wire, len: 0, next: p + 8 };
+    case 2: {
+      const [len, q] = varint(b, p, end);
+      return { field, wire, len, next: q };
+    }
+    case 5:
+      return { field, wire, len: 0, next: p + 4 };
+    default:
+      throw new InputError(`ONNX: unsupported protobuf wire type ${wire} (field ${field})`);
+  }
+}
+
+/** Decodes one StringStringEntryProto {key = 1, value = 2}. */
+function metadataEntry(b: Uint8Array): [string, string] {
+  let key = "";
+  let value = "";
+  let pos = 0;
+  while (pos < b.length) {
+    const h = fieldHeader(b, pos, b.length);
+    if (h.wire === 2) {
+      const end = h.next + h.len;
+      if (end > b.length) throw new InputError("ONNX: truncated metadata entry");
+      if (h.field === 1) key = utf8.decode(b.subarray(h.next, end));
+      else if (h.field === 2) value = utf8.decode(b.subarray(h.next, end));
+      pos = end;
+    } else pos = h.next;
+  }
+  return [key, value];
+}
+
+/**
+ * Reads the `metadata_props` (key/value strings) of a serialized ONNX ModelProto. Only the
+ * top-level fields are walked: the graph and its tensors are skipped, not decoded.
+ *
+ * @throws {InputError} when the bytes are not a well-formed protobuf message.
+ * @example
+ * ```ts
+ * import { parseNames, readOnnxMetadata } from "./yolo.ts";
+ * const meta = readOnnxMetadata(await Deno.readFile("./yolov8n.onnx"));
+ * console.log(meta.imgsz, parseNames(meta.names ?? "{}").length);
+ * ```
+ */
+export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
+  const out: Record<string, string> = {};
+  let pos = 0;
+  while (pos < bytes.length) {
+    const h = fieldHeader(bytes, pos, bytes.length);
+    if (h.wire === 2) {
+      const end = h.next + h.len;
+      if (end > bytes.length) throw new InputError("ONNX: truncated field " + h.field);
+      if (h.field === METADATA_FIELD) {
+        const [k, v] = metadataEntry(bytes.subarray(h.next, end));
+        out[k] = v;
+      }
+      pos = end;
+    } else pos = h.next;
+    if (pos > bytes.length) throw new InputError("ONNX: truncated message");
+  }
+  return out;
+}
+
+/** Like {@link readOnnxMetadata} on a file, seeking over the big fields instead of reading them. */
+async function readOnnxMetadataFile(path: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  using file = await Deno.open(path, { read: true });
+  const size = (await file.stat()).size;
+  const head = new Uint8Array(32);
+  let pos = 0;
+  const readFully = async (buf: Uint8Array) => {
+    let got = 0;
+    while (got < buf.length) {
+      const n = await file.read(buf.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    return got;
+  };
+  while (pos < size) {
+    await file.seek(pos, Deno.SeekMode.Start);
+    const n = await readFully(head);
+    const h = fieldHeader(head, 0, n);
+    if (h.wire === 2) {
+      if (h.field === METADATA_FIELD) {
+        await file.seek(pos + h.next, Deno.SeekMode.Start);
+        const entry = new Uint8Array(h.len);
+        if (await readFully(entry) !== h.len) throw new InputError("ONNX: truncated metadata");
+        const [k, v] = metadataEntry(entry);
+        out[k] = v;
+      }
+      pos += h.next + h.len;
+    } else pos += h.next;
+  }
+  if (pos !== size) throw new InputError("ONNX: truncated message");
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Letterbox
+// ---------------------------------------------------------------------------------------------
+
+const PAD = 114 / 255;
+const INV255 = 1 / 255;
+const U8_TO_UNIT = (() => {
+  const t = new Float32Array(256);
+  for (let v = 0; v < 256; v++) t[v] = v / 255;
+  return t;
+})();
+
+/** Python's round(): halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+interface ResizeTables {
+  /** Byte offset of the left / right source pixel of each destination column. */
+  x0: Int32Array;
+  x1: Int32Array;
+  /** Weight of the right source pixel of each destination column. */
+  wx: Float32Array;
+  /** Byte offset of the upper / lower source row of each destination row. */
+  y0: Int32Array;
+  y1: Int32Array;
+  /** Weights (scaled by 1/255) of the upper / lower source row of each destination row. */
+  wy0: Float32Array;
+  wy1: Float32Array;
+}
+
+const tableCache = new Map<string, ResizeTables>();
+
+/** One axis of an OpenCV-style INTER_LINEAR resize (half-pixel centres, clamped edges). */
+function axisTable(src: number, dst: number, stride: number) {
+  const i0 = new Int32Array(dst);
+  const i1 = new Int32Array(dst);
+  const w = new Float32Array(dst);
+  const ratio = src / dst;
+  for (let d = 0; d < dst; d++) {
+    let s = (d + 0.5) * ratio - 0.5;
+    if (s < 0) s = 0;
+    let lo = Math.floor(s);
+    if (lo > src - 1) lo = src - 1;
+    const f = s - lo;
+    i0[d] = lo * stride;
+    i1[d] = Math.min(lo + 1, src - 1) * stride;
+    w[d] = f;
+  }
+  return { i0, i1, w };
+}
+
+function resizeTables(
+  sw: number,
+  sh: number,
+  dw: number,
+  dh: number,
+  channels: number,
+): ResizeTables {
+  const key = `${sw}x${sh}>${dw}x${dh}/${channels}`;
+  let t = tableCache.get(key);
+  if (t) return t;
+  const x = axisTable(sw, dw, channels);
+  const y = axisTable(sh, dh, sw * channels);
+  const wy0 = new Float32Array(dh);
+  const wy1 = new Float32Array(dh);
+  for (let d = 0; d < dh; d++) {
+    wy0[d] = (1 - y.w[d]) * INV255;
+    wy1[d] = y.w[d] * INV255;
+  }
+  t = { x0: x.i0, x1: x.i1, wx: x.w, y0: y.i0, y1: y.i1, wy0, wy1 };
+  if (tableCache.size >= 8) tableCache.delete(tableCache.keys().next().value!);
+  tableCache.set(key, t);
+  return t;
+}
+
+function sizeOf(imgsz: number | readonly [number, number]): [number, number] {
+  const [h, w] = typeof imgsz === "number" ? [imgsz, imgsz] : imgsz;
+  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) {
+    throw new InputError(`imgsz must be a positive integer or [height, width] (got ${imgsz})`);
+  }
+  return [h, w];
+}
+
+/**
+ * Letterboxes a frame into a YOLO input tensor, as Ultralytics does: scale by
+ * `min(H / height, W / width)`, resize (bilinear) to `round(width * scale) x round(height *
+ * scale)`, centre on a grey (114) canvas, and write RGB planes (NCHW) of values in 0..1.
+ * Accepts `bgr24`, `rgb24` and `gray` frames. Reuses `out` when it has the right length.
+ * A frame that already has the target size is only converted, not resampled.
+ *
+ * @param frame The frame to convert.
+ * @param imgsz Network input size: `n` for square, or `[height, width]`.
+ * @param out Optional buffer of `3 * H * W` floats to write into.
+ * @example
+ * ```ts
+ * import { letterbox } from "./yolo.ts";
+ * const frame = { data: new Uint8Array(1280 * 720 * 3), width: 1280, height: 720, format: "bgr24" as const };
+ * const { tensor, scale, padX, padY } = letterbox(frame, 640);
+ * console.log(tensor.length, scale, padX, padY); // 1228800 0.5 0 140
+ * ```
+ */
+export function letterbox(
+  frame: ImageLike,
+  imgsz: number | readonly [number, number],
+  out?: Float32Array,
+): LetterboxResult {
+  const [H, W] = sizeOf(imgsz);
+  const { data, width: sw, height: sh, format } = frame;
+  if (format !== "bgr24" && format !== "rgb24" && format !== "gray") {
+    throw new InputError(`letterbox: unsupported pixel format ${JSON.stringify(format)}`);
+  }
+  const C = format === "gray" ? 1 : 3;
+  if (!(sw >= 1 && sh >= 1) || data.length < sw * sh * C) {
+    throw new InputError(
+      `letterbox: a ${sw}x${sh} ${format} frame needs ${sw * sh * C} bytes (got ${data.length})`,
+    );
+  }
+  const plane = H * W;
+  const tensor = out && out.length === 3 * plane ? out : new Float32Array(3 * plane);
+  const scale = Math.min(H / sh, W / sw);
+  const nw = Math.min(W, Math.max(1, roundHalfEven(sw * scale)));
+  const nh = Math.min(H, Math.max(1, roundHalfEven(sh * scale)));
+  const padX = Math.floor((W - nw) / 2);
+  const padY = Math.floor((H - nh) / 2);
+
+  const pR = tensor.subarray(0, plane);
+  const pG = tensor.subarray(plane, 2 * plane);
+  const pB = tensor.subarray(2 * plane, 3 * plane);
+  const rOff = format === "bgr24" ? 2 : 0;
+  const bOff = 2 - rOff;
+
+  // Grey borders: whole rows above and below, then the left / right strips.
+  if (padY > 0 || nh < H) {
+    for (const p of [pR, pG, pB]) {
+      p.fill(PAD, 0, padY * W);
+      p.fill(PAD, (padY + nh) * W, plane);
+    }
+  }
+  if (nw < W) {
+    for (let y = padY; y < padY + nh; y++) {
+      const row = y * W;
+      for (const p of [pR, pG, pB]) {
+        p.fill(PAD, row, row + padX);
+        p.fill(PAD, row + padX + nw, row + W);
+      }
+    }
+  }
+
+  if (nw === sw && nh === sh) {
+    // No resampling: convert and transpose only.
+    const lut = U8_TO_UNIT;
+    for (let y = 0; y < sh; y++) {
+      let o = (padY + y) * W + padX;
+      let s = y * sw * C;
+      if (C === 3) {
+        for (let x = 0; x < sw; x++, o++, s += 3) {
+          pR[o] = lut[data[s + rOff]];
+          pG[o] = lut[data[s + 1]];
+          pB[o] = lut[data[s + bOff]];
+        }
+      } else {
+        for (let x = 0; x < sw; x++, o++, s++) {
+          const v = lut[data[s]];
+          pR[o] = v;
+          pG[o] = v;
+          pB[o] = v;
+        }
+      }
+    }
+  } else {
+    const t = resizeTables(sw, sh, nw, nh, C);
+    const { x0, x1, wx } = t;
+    for (let y = 0; y < nh; y++) {
+      const r0 = t.y0[y];
+      const r1 = t.y1[y];
+      const a0 = t.wy0[y];
+      const a1 = t.wy1[y];
+      let o = (padY + y) * W + padX;
+      if (C === 3) {
+        for (let x = 0; x < nw; x++, o++) {
+          const f = wx[x];
+          const w00 = a0 * (1 - f);
+          const w01 = a0 * f;
+          const w10 = a1 * (1 - f);
+          const w11 = a1 * f;
+          const p00 = r0 + x0[x];
+          const p01 = r0 + x1[x];
+          const p10 = r1 + x0[x];
+          const p11 = r1 + x1[x];
+          pR[o] = data[p00 + rOff] * w00 + data[p01 + rOff] * w01 + data[p10 + rOff] * w10 +
+            data[p11 + rOff] * w11;
+          pG[o] = data[p00 + 1] * w00 + data[p01 + 1] * w01 + data[p10 + 1] * w10 +
+            data[p11 + 1] * w11;
+          pB[o] = data[p00 + bOff] * w00 + data[p01 + bOff] * w01 + data[p10 + bOff] * w10 +
+            data[p11 + bOff] * w11;
+        }
+      } else {
+        for (let x = 0; x < nw; x++, o++) {
+          const f = wx[x];
+          const v = (data[r0 + x0[x]] * (1 - f) + data[r0 + x1[x]] * f) * a0 +
+            (data[r1 + x0[x]] * (1 - f) + data[r1 + x1[x]] * f) * a1;
+          pR[o] = v;
+          pG[o] = v;
+          pB[o] = v;
+        }
+      }
+    }
+  }
+  return { tensor, scale, padX, padY, width: W, height: H };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Post-processing
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Intersection over union of two `[x1, y1, x2, y2]` boxes; 0 when the union is empty.
+ *
+ * @example
+ * ```ts
+ * import { iou } from "./yolo.ts";
+ * console.log(iou([0, 0, 2, 2], [1, 0, 3, 2])); // 0.3333333333333333
+ * ```
+ */
+export function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return iouAt(a, 0, b, 0);
+}
+
+function iouAt(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number): number {
+  const ax1 = a[i], ay1 = a[i + 1], ax2 = a[i + 2], ay2 = a[i + 3];
+  const bx1 = b[j], by1 = b[j + 1], bx2 = b[j + 2], by2 = b[j + 3];
+  const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
+  const ih = Math.min(ay2, by2) - Math.max(ay1, by1);
+  if (iw <= 0 || ih <= 0) return 0;
+  const inter = iw * ih;
+  const union = Math.max(0, ax2 - ax1) * Math.max(0, ay2 - ay1) +
+    Math.max(0, bx2 - bx1) * Math.max(0, by2 - by1) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * Greedy non-maximum suppression. Visits boxes by descending score and keeps a box unless it
+ * overlaps an already kept box (of the same class, when `classes` is given) with an IoU above
+ * `iouThreshold`.
+ *
+ * @param boxes Flat `[x1, y1, x2, y2, x1, y1, ...]`, 4 numbers per box.
+ * @param scores One score per box.
+ * @param iouThreshold Boxes overlapping a kept box by more than this are dropped.
+ * @param options Per-box classes (class-wise NMS) and the most boxes to keep.
+ * @returns Indices of the kept boxes, best first.
+ * @example
+ * ```ts
+ * import { nms } from "./yolo.ts";
+ * const boxes = [0, 0, 10, 10, 1, 1, 11, 11, 0, 0, 10, 10];
+ * console.log(nms(boxes, [0.9, 0.8, 0.7], 0.45, { classes: [0, 0, 1] })); // [0, 2]
+ * ```
+ */
+export function nms(
+  boxes: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  iouThreshold: number,
+  options: NmsOptions = {},
+): number[] {
+  const n = scores.length;
+  if (boxes.length < n * 4) throw new InputError(`nms: ${n} scores need ${n * 4} box values`);
+  const classes = options.classes ?? null;
+  const maxDet = options.maxDetections ?? 300;
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  // Stable: equal scores keep their input order.
+  const sorted = Array.from(order).sort((p, q) => scores[q] - scores[p] || p - q);
+  const keptByClass = new Map<number, number[]>();
+  const kept: number[] = [];
+  for (const k of sorted) {
+    if (kept.length >= maxDet) break;
+    const cls = classes ? classes[k] : 0;
+    let group = keptByClass.get(cls);
+    let suppressed = false;
+    if (group) {
+      for (const j of group) {
+        if (iouAt(boxes, 4 * k, boxes, 4 * j) > iouThreshold) {
+          suppressed = true;
+          break;
+        }
+      }
+    } else keptByClass.set(cls, group = []);
+    if (!suppressed) {
+      group.push(k);
+      kept.push(k);
+    }
+  }
+  return kept;
+}
+
+let bestScore = new Float32Array(0);
+let bestClass = new Uint16Array(0);
+
+const MAX_NMS = 30000; // as Ultralytics: at most this many candidates enter NMS
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
+/**
+ * Decodes a YOLOv8 / YOLO11 detection output `[1, 4 + nc, N]` (per anchor, channel-first: cx,
+ * cy, w, h, then nc class scores) into detections: best class per anchor, confidence filter
+ * (strictly above), class filter, class-wise NMS, at most `maxDetections`, then boxes mapped
+ * back through the letterbox (`(v - pad) / scale`), clipped to the frame and rounded to 0.1 px.
+ *
+ * @param output The output tensor's data.
+ * @param dims Its shape, `[1, 4 + nc, N]`.
+ * @param options Thresholds, class filter, letterbox geometry and names.
+ * @returns Detections, best score first.
+ * @example
+ * ```ts
+ * import { decodeYolo } from "./yolo.ts";
+ * // one anchor, two classes: a 4x4 box centred at (4, 4), class 1 at 0.9
+ * const out = new Float32Array([4, 4, 4, 4, 0.1, 0.9]);
+ * const dets = decodeYolo(out, [1, 6, 1], { names: ["cat", "dog"], scale: 0.5, padY: 2 });
+ * console.log(dets); // [{ cls: 1, name: "dog", score: 0.9, box: [4, 0, 12, 8] }]
+ * ```
+ */
+export function decodeYolo(
+  output: Float32Array,
+  dims: readonly number[],
+  options: DecodeOptions = {},
+): Detection[] {
+  if (dims.length !== 3 || dims[0] !== 1 || dims[1] < 5 || dims[2] < 0) {
+    throw new InputError(
+      `decodeYolo: expected an output of shape [1, 4 + classes, anchors] (got [${dims}])`,
+    );
+  }
+  const nc = dims[1] - 4;
+  const n = dims[2];
+  if (output.length < dims[1] * n) {
+    throw new InputError(`decodeYolo: ${output.length} values for shape [${dims}]`);
+  }
+  const conf = options.confidence ?? 0.25;
+  const iouThr = options.iou ?? 0.45;
+  const names = options.names ?? COCO_NAMES;
+  const allowed = options.classes && options.classes.length
+    ? resolveClasses(options.classes, names)
+    : null;
+  const scale = options.scale ?? 1;
+  const padX = options.padX ?? 0;
+  const padY = options.padY ?? 0;
+  const fw = options.frameWidth ?? Infinity;
+  const fh = options.frameHeight ?? Infinity;
+  const maxDet = options.maxDetections ?? 300;
+
+  // Best class per anchor, walking the class rows in memory order.
+  if (bestScore.length < n) {
+    bestScore = new Float32Array(n);
+    bestClass = new Uint16Array(n);
+  }
+  const best = bestScore.subarray(0, n);
+  const bestCls = bestClass.subarray(0, n);
+  best.set(output.subarray(4 * n, 5 * n));
+  bestCls.fill(0);
+  for (let c = 1; c < nc; c++) {
+    const row = output.subarray((4 + c) * n, (5 + c) * n);
+    for (let i = 0; i < n; i++) {
+      if (row[i] > best[i]) {
+        best[i] = row[i];
+        bestCls[i] = c;
+      }
+    }
+  }
+
+  let cand: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (best[i] > conf && (allowed === null || allowed.has(bestCls[i]))) cand.push(i);
+  }
+  if (cand.length === 0) return [];
+  if (cand.length > MAX_NMS) {
+    cand.sort((p, q) => best[q] - best[p] || p - q);
+    cand = cand.slice(0, MAX_NMS);
+  }
+
+  const m = cand.length;
+  const boxes = new Float32Array(4 * m);
+  const scores = new Float32Array(m);
+  const classes = new Uint16Array(m);
+  for (let k = 0; k < m; k++) {
+    const i = cand[k];
+    const cx = output[i];
+    const cy = output[n + i];
+    const hw = output[2 * n + i] / 2;
+    const hh = output[3 * n + i] / 2;
+    boxes[4 * k] = cx - hw;
+    boxes[4 * k + 1] = cy - hh;
+    boxes[4 * k + 2] = cx + hw;
+    boxes[4 * k + 3] = cy + hh;
+    scores[k] = best[i];
+    classes[k] = bestCls[i];
+  }
+
+  const kept = nms(boxes, scores, iouThr, { classes, maxDetections: maxDet });
+  const clip = (v: number, hi: number) => (v < 0 ? 0 : v > hi ? hi : v);
+  return kept.map((k): Detection => {
+    const cls = classes[k];
+    return {
+      cls,
+      name: nameOf(names, cls),
+      score: Math.round(scores[k] * 1e4) / 1e4,
+      box: [
+        round1(clip((boxes[4 * k] - padX) / scale, fw)),
+        round1(clip((boxes[4 * k + 1] - padY) / scale, fh)),
+        round1(clip((boxes[4 * k + 2] - padX) / scale, fw)),
+        round1(clip((boxes[4 * k + 3] - padY) / scale, fh)),
+      ],
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The detector
+// ---------------------------------------------------------------------------------------------
+
+type Ort = typeof import("onnxruntime-node");
+let ortModule: Promise<Ort> | null = null;
+
+/**
+ * Loads onnxruntime-node on first use, so that importing this module (for its pure helpers, or
+ * to check a plugin's shape) does not need `--allow-ffi`.
+ */
+function loadOrt(): Promise<Ort> {
+  ortModule ??= import("onnxruntime-node").catch((e) => {
+    ortModule = null;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new PluginError(
+      `YoloDetector: cannot load onnxruntime-node (it needs --allow-ffi): ${msg}`,
+      { cause: e },
+    );
+  });
+  return ortModule;
+}
+
+function checkUnit(name: string, v: unknown, fallback: number): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
+    throw new PluginError(`YoloDetector: option '${name}' must be a number in [0, 1] (got ${v})`);
+  }
+  return v;
+}
+
+function modelPath(model: string): string {
+  if (!model.startsWith("file:")) return model;
+  return decodeURIComponent(new URL(model).pathname);
+}
+
+/** Parses an Ultralytics `imgsz` metadata entry such as "[640, 640]". */
+function metaImgsz(v: string | undefined): [number, number] | null {
+  const nums = v?.match(/\d+/g)?.map(Number) ?? [];
+  if (nums.length === 1 && nums[0] > 0) return [nums[0], nums[0]];
+  if (nums.length === 2 && nums[0] > 0 && nums[1] > 0) return [nums[0], nums[1]];
+  return null;
+}
+
+/**
+ * A YOLOv8 / YOLO11 object detector running an Ultralytics ONNX export on onnxruntime-node
+ * (CPU).
+ *
+ * `run(frames)` detects on the **newest** frame only (the last of `frames`), so use it with
+ * `frameCount: 1`; with more frames the older ones are ignored. It returns that frame's
+ * {@link Detection}s, best first. Calls must not overlap (the runtime runs an algorithm
+ * serially); `session.run` blocks the calling thread while the model runs.
+ *
+ * @example
+ * ```ts
+ * import YoloDetector from "./yolo.ts";
+ *
+ * const yolo = new YoloDetector();
+ * await yolo.init({ model: "./yolov8n.onnx", classes: ["person"] });
+ * console.log(yolo.names.length, yolo.inputSize); // 80 [640, 640]
+ * await yolo.dispose();
+ * ```
+ */
+export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
+  #session: ort.InferenceSession | null = null;
+  #inputName = "images";
+  #outputName = "output0";
+  #size: [number, number] = [640, 640];
+  #names: string[] = [...COCO_NAMES];
+  #confidence = 0.25;
+  #iou = 0.45;
+  #classes: number[] | null = null;
+  #maxDet = 300;
+  #buffer: Float32Array = new Float32Array(0);
+  #tensor: ort.Tensor | null = null;
+  #Tensor: Ort["Tensor"] | null = null;
+
+  /** Class names by id (from the model metadata, else COCO). Valid after `init`. */
+  get names(): readonly string[] {
+    return this.#names;
+  }
+
+  /** The network input size `[height, width]`. Valid after `init`. */
+  get inputSize(): [number, number] {
+    return [this.#size[0], this.#size[1]];
+  }
+
+  /**
+   * Loads the model and checks the options.
+   *
+   * @throws {PluginError} on a missing or unreadable model, bad options or an unsupported model.
+   */
+  override async init(options: YoloOptions): Promise<void> {
+    const opts = (options ?? {}) as Partial<YoloOptions>;
+    const model = opts.model;
+    if (model === undefined || model === null || model === "") {
+      throw new PluginError(
+        "YoloDetector: option 'model' is required (path to a YOLOv8/YOLO11 .onnx file)",
+      );
+    }
+    if (typeof model !== "string" && !(model instanceof Uint8Array)) {
+      throw new PluginError("YoloDetector: option 'model' must be a path or the model's bytes");
+    }
+    this.#confidence = checkUnit("confidence", opts.confidence, 0.25);
+    this.#iou = checkUnit("iou", opts.iou, 0.45);
+    if (opts.maxDetections !== undefined) {
+      if (!Number.isInteger(opts.maxDetections) || opts.maxDetections < 1) {
+        throw new PluginError("YoloDetector: option 'maxDetections' must be an integer >= 1");
+      }
+      this.#maxDet = opts.maxDetections;
+    }
+    if (
+      opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)
+    ) {
+      throw new PluginError("YoloDetector: option 'threads' must be an integer >= 1");
+    }
+    if (opts.classes !== undefined && !Array.isArray(opts.classes)) {
+      throw new PluginError("YoloDetector: option 'classes' must be a list of ids or names");
+    }
+
+    // Load the model.
+    let path = "";
+    if (typeof model === "string") {
+      path = modelPath(model);
+      try {
+        const st = await Deno.stat(path);
+        if (!st.isFile) throw new PluginError(`YoloDetector: model is not a file: ${path}`);
+      } catch (e) {
+        if (e instanceof PluginError) throw e;
+        if (e instanceof Deno.errors.NotFound) {
+          throw new PluginError(`YoloDetector: model not found: ${path}`);
+        }
+        throw new PluginError(`YoloDetector: cannot read model ${path}: ${e}`, { cause: e });
+      }
+    }
+    const { InferenceSession, Tensor } = await loadOrt();
+    this.#Tensor = Tensor;
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: "all",
+      ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
+    };
+    let session: ort.InferenceSession;
+    try {
+      session = typeof model === "string"
+        ? await InferenceSession.create(path, sessionOptions)
+        : await InferenceSession.create(model, sessionOptions);
+    } catch (e) {
+      const what = path || "model bytes";
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new PluginError(`YoloDetector: cannot load ${what}: ${msg}`, { cause: e });
+    }
+
+    try {
+      this.#configure(session);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+    // Read metadata after the checks above, so a bad model reports ORT's own error first.
+    let meta: Record<string, string> = {};
+    try {
+      meta = typeof model === "string" ? await readOnnxMetadataFile(path) : readOnnxMetadata(model);
+    } catch {
+      // Not fatal: fall back to the COCO names.
+    }
+    try {
+      this.#applyMetadata(session, opts, meta);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+    if (this.#session) await this.#session.release();
+    this.#session = session;
+  }
+
+  /** Input / output names and types. */
+  #configure(session: ort.InferenceSession): void {
+    const input = session.inputMetadata[0];
+    const output = session.outputMetadata[0];
+    if (!input || !output) {
+      throw new PluginError("YoloDetector: the model needs one image input and one output");
+    }
+    if (input.isTensor && input.type !== "float32") {
+      throw new PluginError(
+        `YoloDetector: input '${input.name}' is ${input.type}; only float32 models are supported`,
+      );
+    }
+    if (output.isTensor && output.type !== "float32") {
+      throw new PluginError(
+        `YoloDetector: output '${output.name}' is ${output.type}; only float32 models are supported`,
+      );
+    }
+    if (input.isTensor && input.shape.length !== 4) {
+      throw new PluginError(
+        `YoloDetector: input '${input.name}' has shape [${input.shape}]; expected [1, 3, H, W]`,
+      );
+    }
+    this.#inputName = input.name;
+    this.#outputName = output.name;
+  }
+
+  /** Input size, names and the class filter. */
+  #applyMetadata(
+    session: ort.InferenceSession,
+    opts: Partial<YoloOptions>,
+    meta: Record<string, string>,
+  ): void {
+    const input = session.inputMetadata[0];
+    const shape = input.isTensor ? input.shape : [];
+    const h = shape[2], w = shape[3];
+    const fixed = typeof h === "number" && typeof w === "number" && h > 0 && w > 0;
+    let size: [number, number];
+    if (opts.imgsz !== undefined) {
+      try {
+        size = sizeOf(opts.imgsz);
+      } catch (e) {
+        throw new PluginError(`YoloDetector: option ${(e as Error).message}`);
+      }
+      if (fixed && (size[0] !== h || size[1] !== w)) {
+        throw new PluginError(
+          `YoloDetector: option 'imgsz' is [${size}] but the model's input is fixed at [${h}, ${w}]`,
+        );
+      }
+      if (!fixed && (size[0] % 32 !== 0 || size[1] % 32 !== 0)) {
+        throw new PluginError(
+          `YoloDetector: option 'imgsz' must be a multiple of 32 (got [${size}])`,
+        );
+      }
+    } else if (fixed) size = [h, w];
+    else size = metaImgsz(meta.imgsz) ?? [640, 640];
+    this.#size = size;
+
+    let names: string[] | null = null;
+    if (meta.names) {
+      try {
+        names = parseNames(meta.names);
+      } catch {
+        names = null;
+      }
+    }
+    this.#names = names && names.length ? names : [...COCO_NAMES];
+
+    this.#classes = null;
+    if (opts.classes && opts.classes.length) {
+      try {
+        this.#classes = [...resolveClasses(opts.classes, this.#names)];
+      } catch (e) {
+        throw new PluginError(`YoloDetector: option ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Detects objects on the newest of `frames`.
+   *
+   * @throws {InputError} when no frame is given or a frame's data is too short.
+   */
+  async run(frames: Frame[]): Promise<Detection[]> {
+    const session = this.#session;
+    const Tensor = this.#Tensor;
+    if (!session || !Tensor) throw new PluginError("YoloDetector: run() called before init()");
+    const frame = frames[frames.length - 1];
+    if (!frame) throw new InputError("YoloDetector: run() needs at least one frame");
+    const [H, W] = this.#size;
+    const lb = letterbox(frame, this.#size, this.#buffer);
+    if (lb.tensor !== this.#buffer || !this.#tensor) {
+      this.#buffer = lb.tensor;
+      this.#tensor = new Tensor("float32", lb.tensor, [1, 3, H, W]);
+    }
+    const result = await session.run({ [this.#inputName]: this.#tensor });
+    const out = result[this.#outputName];
+    if (!out || out.type !== "float32" || !(out.data instanceof Float32Array)) {
+      throw new PluginError(`YoloDetector: output '${this.#outputName}' is not a float32 tensor`);
+    }
+    return decodeYolo(out.data, out.dims, {
+      confidence: this.#confidence,
+      iou: this.#iou,
+      classes: this.#classes,
+      scale: lb.scale,
+      padX: lb.padX,
+      padY: lb.padY,
+      frameWidth: frame.width,
+      frameHeight: frame.height,
+      names: this.#names,
+      maxDetections: this.#maxDet,
+    });
+  }
+
+  /** Releases the onnxruntime session. Safe to call twice. */
+  override async dispose(): Promise<void> {
+    const session = this.#session;
+    this.#session = null;
+    this.#tensor = null;
+    this.#buffer = new Float32Array(0);
+    if (session) await session.release();
+  }
+}

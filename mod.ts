@@ -42,3 +42,4 @@ export * from "./src/sampling.ts";
 export * from "./src/scheduler.ts";
 export * from "./src/sink.ts";
 export * from "./src/source.ts";
+export * from "./src/metrics.ts";

@@ -12,6 +12,7 @@ import { type AlgoConfig, loadConfig, type PipelineConfig } from "./config.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { InputError, StreamInferError } from "./errors.ts";
 import { Inference, type Mode, type RunSummary } from "./inference.ts";
+import type { Metrics } from "./metrics.ts";
 import { Player } from "./player.ts";
 import { probe } from "./probe.ts";
 import { FFmpegProducer } from "./producer.ts";
@@ -83,9 +84,6 @@ async function runCommand(args: string[]): Promise<number> {
   if (mode !== "offline" && mode !== "realtime") {
     throw new InputError(`--mode must be offline or realtime (got '${mode}')`);
   }
-  if (mode === "realtime") {
-    throw new InputError("realtime mode is not implemented yet (use --mode offline)");
-  }
   if (config.record) {
     print(`stream-infer: warning: 'record' is not supported yet; ignored`, "stderr");
   }
@@ -103,9 +101,26 @@ async function runCommand(args: string[]): Promise<number> {
     const paths = [...config.sinks.map((s) => s.path), ...(values.out ? [values.out] : [])];
     for (const path of paths) dispatcher.addSink(await JsonlSink.open(path));
     if (paths.length === 0) dispatcher.addSink(new StdoutSink());
-    const summary = await inference.start(player, { fps, position, mode });
-    if (!values.quiet) print(formatSummary(summary), "stderr");
-    return 0;
+    let interrupted = 0;
+    const onSignal = () => {
+      if (++interrupted > 1) {
+        print("stream-infer: second interrupt: exiting now", "stderr");
+        Deno.exit(130);
+      }
+      print("stream-infer: stopping (interrupt again to force)", "stderr");
+      inference.stop();
+    };
+    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+    for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+    let summary: RunSummary;
+    try {
+      summary = await inference.start(player, { fps, position, mode });
+    } finally {
+      for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    }
+    if (!values.quiet) print(formatSummary(summary, inference.metrics(), mode), "stderr");
+    if (player.sourceLost) return 1;
+    return interrupted ? 130 : 0;
   } finally {
     await dispatcher.abort();
     await inference.dispose();
@@ -131,16 +146,41 @@ function loadAlgo(inference: Inference, algo: AlgoConfig): Promise<void> {
  * console.log(formatSummary({ frames: 10, seconds: 1, fps: 10, stopped: false, algos: {} }));
  * ```
  */
-export function formatSummary(summary: RunSummary): string {
+export function formatSummary(
+  summary: RunSummary,
+  metrics?: Metrics,
+  mode: Mode = "offline",
+): string {
   const lines = [
     `done: ${summary.frames} frames decoded at ${summary.fps} fps in ${
       summary.seconds.toFixed(2)
     } s${summary.stopped ? " (stopped)" : ""}`,
   ];
+  if (metrics && mode === "realtime") {
+    const p = metrics.player;
+    lines.push(
+      `  player: ${p.fps} fps, ${p.framesRead} frames read, ${p.framesDropped} dropped, ` +
+        `${p.reconnects} reconnects, ${p.stalls} stalls`,
+    );
+  }
   for (const [name, stats] of Object.entries(summary.algos)) {
-    lines.push(`  ${name}: ${stats.runs} runs, ${stats.errors} errors`);
+    const m = metrics?.algos[name];
+    let line = `  ${name}: ${stats.runs} runs, ${stats.errors} errors`;
+    if (m) {
+      line += `, run p50/p95 ${ms(m.runMs.p50)}/${ms(m.runMs.p95)} ms`;
+      if (mode === "realtime") {
+        line += `, lag p50/p95 ${ms(m.lagMs.p50)}/${ms(m.lagMs.p95)} ms, ${m.skipped} skipped`;
+      }
+      if (m.restarts) line += `, ${m.restarts} restarts`;
+      if (m.disabled) line += " (disabled)";
+    }
+    lines.push(line);
   }
   return lines.join("\n");
+}
+
+function ms(value: number | null): string {
+  return value === null ? "-" : value.toFixed(1);
 }
 
 /**

@@ -6,7 +6,8 @@
 import type { AlgoLike, LoadAlgoOptions } from "./algo.ts";
 import { Dispatcher, positionOf } from "./dispatcher.ts";
 import { InputError, PluginError } from "./errors.ts";
-import type { Frame } from "./frame.ts";
+import { cloneFrame, type Frame } from "./frame.ts";
+import { type AlgoMetrics, type Metrics, Samples } from "./metrics.ts";
 import type { Player } from "./player.ts";
 import { effectiveFps } from "./sampling.ts";
 import { loadPlugin } from "./plugin.ts";
@@ -133,8 +134,22 @@ interface LoadedAlgo {
   name: string;
   schedule: Schedule;
   runner: AlgoRunner;
+  /** Runs on this thread: offline runs are awaited in place, with no frame copies. */
+  inline: boolean;
   plugin?: string;
   stats: AlgoStats;
+  skipped: number;
+  busy: boolean;
+  runMs: Samples;
+  lagMs: Samples;
+  /** Offline: the previous run's promise, so one algorithm's runs stay in order. */
+  last: Promise<unknown>;
+}
+
+/** Offline: a played frame waiting for its runs, to be handed on in order. */
+interface PendingFrame {
+  frame: Frame;
+  records: Promise<AlgoRecord>[];
 }
 
 /**
@@ -152,7 +167,31 @@ export interface InferenceOptions {
   pluginBase?: string | URL;
   /** The per-frame hook. */
   process?: ProcessHook;
+  /** Realtime: how long a stop waits for runs in flight, in ms (default 5000). */
+  stopGraceMs?: number;
+  /** Offline with worker-run plugins: frames decoded ahead of the oldest unfinished run
+   * (default 8). */
+  lookahead?: number;
+  /** Creates the runner of a plugin algorithm (default: on this thread). */
+  pluginRunner?: PluginRunnerFactory;
 }
+
+/**
+ * Creates the runner of an algorithm loaded from a plugin module (a worker runner, say).
+ *
+ * @example
+ * ```ts
+ * import { InlineRunner, loadPlugin, type PluginRunnerFactory } from "@stream-infer/stream-infer";
+ * const onThisThread: PluginRunnerFactory = async ({ plugin, base }) =>
+ *   new InlineRunner(new (await loadPlugin(plugin, base))());
+ * ```
+ */
+export type PluginRunnerFactory = (request: {
+  plugin: string;
+  base?: string | URL;
+  name?: string;
+  options: LoadAlgoOptions;
+}) => Promise<AlgoRunner>;
 
 /**
  * Loads algorithms and runs them on a player's frames.
@@ -179,8 +218,12 @@ export class Inference {
   readonly #algos: LoadedAlgo[] = [];
   readonly #frameListeners: ((frame: Frame) => void | Promise<void>)[] = [];
   readonly #pluginBase?: string | URL;
+  readonly #stopGraceMs: number;
+  readonly #lookahead: number;
+  readonly #pluginRunner?: PluginRunnerFactory;
   #process?: ProcessHook;
-  #stopRequested = false;
+  #player?: Player;
+  #abort?: AbortController;
   #running = false;
 
   /** Creates an inference over a dispatcher (a new one by default). */
@@ -188,42 +231,75 @@ export class Inference {
     this.dispatcher = dispatcher;
     this.#pluginBase = options.pluginBase;
     this.#process = options.process;
+    this.#stopGraceMs = options.stopGraceMs ?? 5000;
+    this.#lookahead = Math.max(1, options.lookahead ?? 8);
+    this.#pluginRunner = options.pluginRunner;
   }
 
   /**
    * Loads an algorithm (an instance, or a plugin path or URL), validates its schedule and
-   * calls its `init(options)`.
+   * calls its `init(options)`. An instance always runs on this thread; a plugin runs where
+   * the `pluginRunner` option puts it (by default, on this thread too).
    */
   async loadAlgo(algo: AlgoLike | string | URL, options: LoadAlgoOptions): Promise<void> {
     if (this.#running) throw new InputError("cannot load algorithms while running");
     const plugin = typeof algo === "string" || algo instanceof URL ? String(algo) : undefined;
     const label = options.name ?? plugin ?? (algo as AlgoLike).name ?? "algo";
     const schedule = new Schedule(options, label);
-    let instance: AlgoLike;
-    if (plugin !== undefined) {
-      const AlgoClass = await loadPlugin(plugin, this.#pluginBase);
-      try {
-        instance = new AlgoClass();
-      } catch (e) {
-        throw new PluginError(`${plugin}: constructing the algorithm failed: ${errorMessage(e)}`);
-      }
+    let runner: AlgoRunner;
+    let name: string;
+    let inline = true;
+    if (plugin !== undefined && this.#pluginRunner) {
+      runner = await this.#pluginRunner({
+        plugin,
+        base: this.#pluginBase,
+        name: options.name,
+        options,
+      });
+      name = options.name ?? (runner as { name?: string }).name ?? plugin;
+      inline = runner instanceof InlineRunner;
     } else {
-      instance = algo as AlgoLike;
-      if (!instance || typeof instance.run !== "function") {
-        throw new PluginError(`${label}: the algorithm has no run(frames) method`);
+      let instance: AlgoLike;
+      if (plugin !== undefined) {
+        const AlgoClass = await loadPlugin(plugin, this.#pluginBase);
+        try {
+          instance = new AlgoClass();
+        } catch (e) {
+          throw new PluginError(`${plugin}: constructing the algorithm failed: ${errorMessage(e)}`);
+        }
+      } else {
+        instance = algo as AlgoLike;
+        if (!instance || typeof instance.run !== "function") {
+          throw new PluginError(`${label}: the algorithm has no run(frames) method`);
+        }
       }
+      name = options.name ?? instance.name ?? instance.constructor?.name ?? "algo";
+      runner = new InlineRunner(instance);
     }
-    const name = options.name ?? instance.name ?? instance.constructor?.name ?? "algo";
     if (this.#algos.some((a) => a.name === name)) {
+      await runner.dispose().catch(() => {});
       throw new InputError(`an algorithm named '${name}' is already loaded (set a unique name)`);
     }
-    const runner = new InlineRunner(instance);
     try {
       await runner.init(options.options);
     } catch (e) {
+      await runner.dispose().catch(() => {});
+      if (e instanceof PluginError) throw e;
       throw new PluginError(`${name}: init failed: ${errorMessage(e)}`);
     }
-    this.#algos.push({ name, schedule, runner, plugin, stats: { runs: 0, errors: 0 } });
+    this.#algos.push({
+      name,
+      schedule,
+      runner,
+      inline,
+      plugin,
+      stats: { runs: 0, errors: 0 },
+      skipped: 0,
+      busy: false,
+      runMs: new Samples(),
+      lagMs: new Samples(),
+      last: Promise.resolve(),
+    });
   }
 
   /** The loaded algorithms with their schedules. */
@@ -247,19 +323,48 @@ export class Inference {
     this.#frameListeners.push(listener);
   }
 
-  /** Asks a running `start` to stop after the current frame. */
+  /**
+   * Asks a running `start` to stop: reading stops at once (ffmpeg is killed), runs in flight
+   * get a bounded time to finish, then sinks are flushed.
+   */
   stop(): void {
-    this.#stopRequested = true;
+    this.#abort?.abort();
+  }
+
+  /** Per-algorithm and player metrics of the current or last run. */
+  metrics(): Metrics {
+    const algos: Record<string, AlgoMetrics> = {};
+    for (const a of this.#algos) {
+      const runner = a.runner as { restarts?: number; disabled?: boolean };
+      algos[a.name] = {
+        runs: a.stats.runs,
+        skipped: a.skipped,
+        errors: a.stats.errors,
+        restarts: runner.restarts ?? 0,
+        disabled: runner.disabled ?? false,
+        runMs: a.runMs.percentiles(),
+        lagMs: a.lagMs.percentiles(),
+      };
+    }
+    const player = this.#player?.metrics() ??
+      { fps: 0, framesRead: 0, framesDropped: 0, reconnects: 0, stalls: 0 };
+    return { algos, player };
   }
 
   /**
    * Plays the source and runs the algorithms on their schedules until the source ends or
    * `stop()` is called. Closes the dispatcher's sinks at the end (discards them on failure).
+   *
+   * - `offline`: every frame in order; the records equal a strictly serial run. Runs of
+   *   worker-backed plugins overlap with decoding, and are handed on in order.
+   * - `realtime`: the source plays at its own pace and never waits for inference; an
+   *   algorithm runs when `interval` seconds have passed since its last start, on the newest
+   *   frames, and a tick that finds it busy is skipped.
    */
   async start(player: Player, options: StartOptions = {}): Promise<RunSummary> {
     const mode = options.mode ?? "offline";
-    if (mode !== "offline") {
-      throw new InputError(`mode '${mode}' is not implemented yet (use offline)`);
+    if (mode !== "offline" && mode !== "realtime") {
+      throw new InputError(`mode must be offline or realtime (got '${mode}')`);
     }
     if (this.#running) throw new InputError("this inference is already running");
     if (options.fps !== undefined && !(options.fps > 0)) {
@@ -269,36 +374,42 @@ export class Inference {
       throw new InputError(`position must be >= 0 seconds (got ${options.position})`);
     }
     this.#running = true;
-    this.#stopRequested = false;
+    this.#player = player;
+    const abort = this.#abort = new AbortController();
     const began = performance.now();
     let frames = 0;
     try {
-      const info = await player.open();
-      const fps = effectiveFps(info.fps, options.fps);
+      const probed = await player.open();
       const schedules = this.#algos.map((a) => a.schedule);
       const span = requiredSpan(schedules);
       this.dispatcher.reserve(span);
-      const everyFrame = this.#process !== undefined || this.#frameListeners.length > 0;
-      const filter = everyFrame ? undefined : framesWanted(schedules, fps);
-      for (const algo of this.#algos) algo.stats = { runs: 0, errors: 0 };
-      for await (
-        const frame of player.play({
-          fps: options.fps,
-          position: options.position,
-          filter,
-          buffers: span + 2,
-        })
-      ) {
-        frames++;
-        await this.#onFrame(frame, fps);
-        if (this.#stopRequested) break;
+      for (const a of this.#algos) {
+        a.stats = { runs: 0, errors: 0 };
+        a.skipped = 0;
+        a.busy = false;
+        a.runMs = new Samples();
+        a.lagMs = new Samples();
       }
+      const everyFrame = this.#process !== undefined || this.#frameListeners.length > 0;
+      const fps = probed ? effectiveFps(probed.fps, options.fps) : undefined;
+      const offline = mode === "offline";
+      const filter = offline && fps && !everyFrame ? framesWanted(schedules, fps) : undefined;
+      const play = player.play({
+        fps: options.fps,
+        position: options.position,
+        filter,
+        buffers: span + (offline ? this.#lookahead : 0) + 2,
+        realtime: !offline,
+        signal: abort.signal,
+      });
+      if (offline) frames = await this.#runOffline(play);
+      else frames = await this.#runRealtime(play);
       await this.dispatcher.close();
       return {
         frames,
         seconds: (performance.now() - began) / 1000,
-        fps,
-        stopped: this.#stopRequested,
+        fps: player.fps,
+        stopped: abort.signal.aborted,
         algos: Object.fromEntries(this.#algos.map((a) => [a.name, { ...a.stats }])),
       };
     } catch (e) {
@@ -309,22 +420,91 @@ export class Inference {
     }
   }
 
-  /** Calls every algorithm's `dispose()`. */
+  /** Calls every algorithm's `dispose()` (and ends their workers). */
   async dispose(): Promise<void> {
     for (const algo of this.#algos.splice(0)) await algo.runner.dispose().catch(() => {});
   }
 
-  async #onFrame(frame: Frame, fps: number): Promise<void> {
-    this.dispatcher.addFrame(frame);
-    const ran: AlgoRecord[] = [];
-    for (const algo of this.#algos) {
-      if (!algo.schedule.dueAtFrame(frame.index, fps)) continue;
-      const input = this.dispatcher.getFrames(algo.schedule.frameCount, algo.schedule.frameStep);
-      if (!input) continue;
-      const record = await this.#runOnce(algo, input, frame);
-      this.dispatcher.collect(record);
-      ran.push(record);
+  async #runOffline(play: AsyncIterable<Frame>): Promise<number> {
+    const pending: PendingFrame[] = [];
+    let frames = 0;
+    for await (const frame of play) {
+      frames++;
+      this.dispatcher.addFrame(frame);
+      const records: Promise<AlgoRecord>[] = [];
+      let awaitNow = false;
+      for (const algo of this.#algos) {
+        if (!algo.schedule.dueAtFrame(frame.index, this.#player!.fps)) continue;
+        const input = this.dispatcher.getFrames(algo.schedule.frameCount, algo.schedule.frameStep);
+        if (!input) continue;
+        // Inline runs see the ring's frames and finish before the next frame is read; worker
+        // runs get copies and overlap with decoding, one at a time per algorithm.
+        const copies = algo.inline ? input : input.map(cloneFrame);
+        const record = algo.last.then(() => this.#runOnce(algo, copies, frame, performance.now()));
+        algo.last = record;
+        records.push(record);
+        awaitNow ||= algo.inline;
+      }
+      pending.push({ frame, records });
+      if (awaitNow || pending.length >= this.#lookahead) await this.#handOn(pending, 0);
     }
+    await this.#handOn(pending, 0);
+    return frames;
+  }
+
+  /** Offline: collects, in order, the records of pending frames until `keep` remain. */
+  async #handOn(pending: PendingFrame[], keep: number): Promise<void> {
+    while (pending.length > keep) {
+      const { frame, records } = pending.shift()!;
+      const ran = await Promise.all(records);
+      for (const record of ran) this.dispatcher.collect(record);
+      await this.#afterFrame(frame, ran);
+    }
+  }
+
+  async #runRealtime(play: AsyncIterable<Frame>): Promise<number> {
+    const inFlight = new Set<Promise<void>>();
+    let finished: AlgoRecord[] = [];
+    let frames = 0;
+    for await (const frame of play) {
+      frames++;
+      const arrival = performance.now();
+      this.dispatcher.addFrame(frame);
+      for (const algo of this.#algos) {
+        if ((algo.runner as { disabled?: boolean }).disabled) continue;
+        const decision = algo.schedule.tick(arrival, algo.busy);
+        if (decision === "skip") algo.skipped++;
+        if (decision !== "run") continue;
+        const input = this.dispatcher.getFrames(algo.schedule.frameCount, algo.schedule.frameStep);
+        if (!input) continue;
+        algo.busy = true;
+        const copies = input.map(cloneFrame);
+        const run: Promise<void> = Promise.resolve().then(async () => {
+          const record = await this.#runOnce(algo, copies, frame, arrival);
+          this.dispatcher.collect(record);
+          finished.push(record);
+        }).finally(() => {
+          algo.busy = false;
+          inFlight.delete(run);
+        });
+        inFlight.add(run);
+      }
+      const ran = finished;
+      finished = [];
+      await this.#afterFrame(frame, ran);
+    }
+    if (inFlight.size) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled(inFlight),
+        new Promise((resolve) => timer = setTimeout(resolve, this.#stopGraceMs)),
+      ]);
+      clearTimeout(timer);
+    }
+    return frames;
+  }
+
+  async #afterFrame(frame: Frame, ran: AlgoRecord[]): Promise<void> {
     let shown = frame;
     if (this.#process) {
       shown = (await this.#process({ frame, ran, dispatcher: this.dispatcher })) ?? frame;
@@ -332,19 +512,30 @@ export class Inference {
     for (const listener of this.#frameListeners) await listener(shown);
   }
 
-  async #runOnce(algo: LoadedAlgo, input: Frame[], newest: Frame): Promise<AlgoRecord> {
+  async #runOnce(
+    algo: LoadedAlgo,
+    input: Frame[],
+    newest: Frame,
+    arrival: number,
+  ): Promise<AlgoRecord> {
     const base = {
       algo: algo.name,
       frame: newest.index,
       time: newest.time,
       position: positionOf(newest.time),
     };
-    algo.stats.runs++;
+    const started = performance.now();
+    let record: AlgoRecord;
     try {
-      return { ...base, result: await algo.runner.run(input) };
+      record = { ...base, result: await algo.runner.run(input) };
     } catch (e) {
       algo.stats.errors++;
-      return { ...base, error: errorMessage(e) };
+      record = { ...base, error: errorMessage(e) };
     }
+    const now = performance.now();
+    algo.stats.runs++;
+    algo.runMs.add(now - started);
+    algo.lagMs.add(now - arrival);
+    return record;
   }
 }

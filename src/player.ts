@@ -5,9 +5,11 @@
  * @module
  */
 import type { Frame } from "./frame.ts";
+import type { PlayerMetrics } from "./metrics.ts";
 import { probe, type SourceInfo } from "./probe.ts";
 import type { FFmpegProducer } from "./producer.ts";
 import { effectiveFps, type FrameFilter } from "./sampling.ts";
+import { sourceKind, validateSource } from "./source.ts";
 
 /**
  * Options of {@link Player.play}.
@@ -27,6 +29,46 @@ export interface PlayOptions {
   filter?: FrameFilter;
   /** Frame buffers to rotate through (see `ReadOptions.buffers`). */
   buffers?: number;
+  /** Pace a file at its own fps, dropping frames when behind (realtime mode). */
+  realtime?: boolean;
+  /** Aborting it stops play (ffmpeg is killed) and ends the iteration quietly. */
+  signal?: AbortSignal;
+}
+
+/**
+ * How a live source is reconnected when it ends, fails or stalls.
+ *
+ * @example
+ * ```ts
+ * import type { ReconnectOptions } from "@stream-infer/stream-infer";
+ * const opts: ReconnectOptions = { attempts: 10, initialDelay: 0.5, maxDelay: 10, stallTimeout: 5 };
+ * ```
+ */
+export interface ReconnectOptions {
+  /** Reconnect attempts in a row before giving up (default 5; 0 disables reconnects). */
+  attempts?: number;
+  /** Seconds before the first attempt; doubled each attempt (default 0.5). */
+  initialDelay?: number;
+  /** Longest wait between attempts, in seconds (default 8). */
+  maxDelay?: number;
+  /** Seconds without a frame after which a live source counts as stalled (default 10). */
+  stallTimeout?: number;
+}
+
+/**
+ * Something the player reports about a live source.
+ *
+ * @example
+ * ```ts
+ * import type { PlayerEvent } from "@stream-infer/stream-infer";
+ * const log = (e: PlayerEvent) => console.error(`${e.type}: ${e.message}`);
+ * ```
+ */
+export interface PlayerEvent {
+  /** `stall`, `ended` (a live source ended or failed), `reconnect`, `gave-up` or `warning`. */
+  type: "stall" | "ended" | "reconnect" | "gave-up" | "warning";
+  /** A human-readable line. */
+  message: string;
 }
 
 /**
@@ -41,6 +83,10 @@ export interface PlayOptions {
 export interface PlayerOptions {
   /** Show a progress bar on stderr: `true`, `false`, or `"auto"` (only on a TTY; default). */
   progress?: boolean | "auto";
+  /** Reconnection policy for live sources. */
+  reconnect?: ReconnectOptions;
+  /** Receives stalls, reconnects and warnings (default: printed to stderr). */
+  onEvent?: (event: PlayerEvent) => void;
 }
 
 /**
@@ -61,29 +107,50 @@ export class Player {
   /** The source: path, URL or device. */
   readonly source: string;
   readonly #progress: boolean | "auto";
+  readonly #reconnect: Required<ReconnectOptions>;
+  readonly #onEvent: (event: PlayerEvent) => void;
   #info: SourceInfo | undefined;
   #fps = 0;
   #time = 0;
   #frames = 0;
+  #dropped = 0;
+  #reconnects = 0;
+  #stalls = 0;
+  #began = 0;
+  #gaveUp = false;
 
   /** Creates a player; nothing runs until {@link Player.open} or {@link Player.play}. */
   constructor(producer: FFmpegProducer, source: string, options: PlayerOptions = {}) {
     this.producer = producer;
     this.source = source;
     this.#progress = options.progress ?? "auto";
+    this.#reconnect = {
+      attempts: options.reconnect?.attempts ?? 5,
+      initialDelay: options.reconnect?.initialDelay ?? 0.5,
+      maxDelay: options.reconnect?.maxDelay ?? 8,
+      stallTimeout: options.reconnect?.stallTimeout ?? 10,
+    };
+    this.#onEvent = options.onEvent ??
+      ((event) => console.error(`stream-infer: ${event.type}: ${event.message}`));
   }
 
-  /** Probes the source (once) and returns its info. */
-  async open(): Promise<SourceInfo> {
-    return this.#info ??= await probe(this.source, {
+  /**
+   * Probes a file source (once) and returns its info. Network streams and devices are not
+   * probed separately (a camera or a single-client server would be opened twice): for them
+   * this returns `null`, and {@link Player.info} is known once play starts.
+   */
+  async open(): Promise<SourceInfo | null> {
+    if (this.#info) return this.#info;
+    validateSource(this.source);
+    if (sourceKind(this.source) !== "file") return null;
+    return this.#info = await probe(this.source, {
       ffmpeg: this.producer.ffmpegPath,
       inputOptions: this.producer.inputOptions,
     });
   }
 
-  /** The probed info; throws when {@link Player.open} has not run. */
-  get info(): SourceInfo {
-    if (!this.#info) throw new Error("Player.open() has not been called");
+  /** The source's info, once probed or once play has started. */
+  get info(): SourceInfo | undefined {
     return this.#info;
   }
 
@@ -107,27 +174,145 @@ export class Player {
     return this.#frames;
   }
 
-  /** Yields the played frames in order. Breaking out stops ffmpeg. */
+  /** Whether the last play ended because a live source could not be reconnected. */
+  get sourceLost(): boolean {
+    return this.#gaveUp;
+  }
+
+  /** Counters of the current (or last) play. */
+  metrics(): PlayerMetrics {
+    const seconds = (performance.now() - this.#began) / 1000;
+    return {
+      fps: this.#began && seconds > 0 ? Math.round((this.#frames / seconds) * 100) / 100 : 0,
+      framesRead: this.#frames + this.#dropped,
+      framesDropped: this.#dropped,
+      reconnects: this.#reconnects,
+      stalls: this.#stalls,
+    };
+  }
+
+  /**
+   * Yields the played frames in order. Breaking out (or aborting `signal`) stops ffmpeg.
+   * A live source that ends, fails or stalls is reconnected with exponential backoff;
+   * indices and times keep counting across reconnects.
+   */
   async *play(options: PlayOptions = {}): AsyncGenerator<Frame, void, undefined> {
-    const info = await this.open();
-    this.#fps = effectiveFps(info.fps, options.fps);
-    this.#time = options.position ?? 0;
-    this.#frames = 0;
-    const progress = this.#progressBar(info, options.position ?? 0);
+    const probed = await this.open();
+    // http(s) may be a file or a stream: ffmpeg's banner tells once it is open
+    let live = probed ? probed.live : sourceKind(this.source) !== "http";
+    let position = options.position ?? 0;
+    if (live && position > 0) {
+      this.#onEvent({ type: "warning", message: `${this.source} is live: position ignored` });
+      position = 0;
+    }
+    if (probed) this.#fps = effectiveFps(probed.fps, options.fps);
+    this.#time = position;
+    this.#frames =
+      this.#dropped =
+      this.#reconnects =
+      this.#stalls =
+        0;
+    this.#gaveUp = false;
+    this.#began = performance.now();
+    let progress = probed ? this.#progressBar(probed, position) : undefined;
+    let clockStart = NaN;
+    let indexBase = 0;
+    let timeBase = 0;
+    let attempt = 0;
     try {
-      for await (
-        const frame of this.producer.read(this.source, {
-          info,
-          fps: options.fps,
-          position: options.position,
-          filter: options.filter,
-          buffers: options.buffers,
-        })
-      ) {
-        this.#time = frame.time;
-        this.#frames++;
-        progress?.update(frame.time);
-        yield frame;
+      while (!options.signal?.aborted) {
+        const session = new AbortController();
+        const stop = () => session.abort();
+        options.signal?.addEventListener("abort", stop, { once: true });
+        let lastFrameAt = performance.now();
+        let stalled = false;
+        const watchdog = probed?.live === false ? undefined : setInterval(() => {
+          if (live && performance.now() - lastFrameAt > this.#reconnect.stallTimeout * 1000) {
+            stalled = true;
+            session.abort();
+          }
+        }, 250);
+        let failure: unknown;
+        let next = { index: indexBase, time: timeBase };
+        try {
+          for await (
+            const frame of this.producer.read(this.source, {
+              info: probed ?? undefined,
+              onInfo: (found) => {
+                this.#info = found;
+                live = found.live || sourceKind(this.source) !== "http";
+                this.#fps = effectiveFps(found.fps, options.fps);
+                progress ??= this.#progressBar(found, position);
+              },
+              fps: options.fps,
+              position,
+              filter: options.filter,
+              buffers: options.buffers,
+              signal: session.signal,
+            })
+          ) {
+            lastFrameAt = performance.now();
+            attempt = 0;
+            frame.index += indexBase;
+            if (live) frame.time += timeBase;
+            next = { index: frame.index + 1, time: frame.time + 1 / this.#fps };
+            if (options.realtime && !this.#info?.live) {
+              if (Number.isNaN(clockStart)) {
+                clockStart = lastFrameAt - (frame.time - position) * 1000;
+              }
+              const due = clockStart + (frame.time - position) * 1000;
+              const ahead = due - performance.now();
+              if (ahead > 1) await sleep(ahead, session.signal);
+              else if (-ahead > 1000 / this.#fps) {
+                this.#dropped++; // behind the source's pace by more than a frame
+                continue;
+              }
+            }
+            this.#time = frame.time;
+            this.#frames++;
+            progress?.update(frame.time);
+            yield frame;
+          }
+        } catch (e) {
+          failure = e;
+        } finally {
+          clearInterval(watchdog);
+          options.signal?.removeEventListener("abort", stop);
+        }
+        if (options.signal?.aborted) return;
+        if (!live) {
+          if (failure) throw failure;
+          return;
+        }
+        indexBase = next.index;
+        timeBase = next.time;
+        if (stalled) this.#stalls++;
+        const why = stalled
+          ? `no frame for ${this.#reconnect.stallTimeout} s`
+          : failure
+          ? (failure as Error).message
+          : "the stream ended";
+        this.#onEvent({ type: stalled ? "stall" : "ended", message: `${this.source}: ${why}` });
+        if (attempt >= this.#reconnect.attempts) {
+          this.#gaveUp = true;
+          this.#onEvent({
+            type: "gave-up",
+            message: `${this.source}: gave up after ${attempt} reconnect attempts`,
+          });
+          return;
+        }
+        const delay = Math.min(
+          this.#reconnect.maxDelay,
+          this.#reconnect.initialDelay * 2 ** attempt,
+        );
+        attempt++;
+        this.#reconnects++;
+        this.#onEvent({
+          type: "reconnect",
+          message:
+            `${this.source}: reconnecting in ${delay} s (attempt ${attempt} of ${this.#reconnect.attempts})`,
+        });
+        await sleep(delay * 1000, options.signal);
       }
     } finally {
       progress?.done();
@@ -176,6 +361,20 @@ class ProgressBar {
   done(): void {
     Deno.stderr.writeSync(this.#encoder.encode("\r\x1b[2K"));
   }
+}
+
+/** Resolves after `ms` milliseconds, or at once when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 function formatSeconds(seconds: number): string {

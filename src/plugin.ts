@@ -3,10 +3,48 @@
  * (REFERENCE §2): the default export is a class whose instances have `run(frames)`, and
  * optionally `init(options)` and `dispose()`.
  *
+ * Loading happens in two steps, so the same verified code can run in the main thread or in a
+ * Web Worker:
+ *
+ * 1. {@link fetchPlugin} reads the plugin's bytes itself (local file, `file:`, `https:`, or
+ *    loopback `http:`; see `integrity.ts`), verifies them against the `integrity` pin before
+ *    anything runs, applies the trust rule to unpinned remote plugins, and returns a
+ *    {@link FetchedPlugin}: plain, structured-cloneable data whose `url` is the module URL to
+ *    import.
+ * 2. {@link importPlugin} imports that URL (in whichever thread) and validates the contract.
+ *
+ * {@link loadPlugin} does both.
+ *
+ * **What is imported.** A local plugin is imported from its `file:` URL, so its relative imports
+ * keep working (a pin is checked against the file's bytes just before the import). A remote
+ * plugin is imported from a `data:` URL holding the verified bytes, so what runs is exactly what
+ * was hashed, never a second download. In that copy, relative import specifiers (`./x.ts`,
+ * `../x.ts`, `/x.ts` in static `import`/`export ... from` and literal `import("...")`) and
+ * `import.meta.url` are rewritten to absolute URLs against the plugin's own URL, so the module
+ * behaves as if it were imported from where it was fetched. Note:
+ * - The pin covers the plugin's own module. Modules it imports (relative or absolute `https:`)
+ *   are fetched by Deno's module loader like any remote import: they need `--allow-import`, and
+ *   are pinned by the project's `deno.lock` when there is one, not by `integrity`. For a plugin
+ *   that is pinned as a whole, publish it as one self-contained file (`deno bundle`, esbuild).
+ * - `import.meta.resolve`, `import.meta.dirname` and `import.meta.filename` are not available
+ *   to a remote plugin.
+ * - The rewrite is textual: a string literal that looks exactly like `from "./x"` is rewritten
+ *   too.
+ *
  * @module
  */
 import type { AlgoLike } from "./algo.ts";
 import { PluginError } from "./errors.ts";
+import {
+  checkPluginUrl,
+  computeIntegrity,
+  isIntegrity,
+  readPluginBytes,
+  resolvePlugin,
+  verifyIntegrity,
+} from "./integrity.ts";
+
+export * from "./integrity.ts";
 
 /**
  * A class whose instances are algorithms.
@@ -18,27 +56,6 @@ import { PluginError } from "./errors.ts";
  * ```
  */
 export type AlgoClass = new () => AlgoLike;
-
-/**
- * Turns a plugin reference into a module URL: an `https:`/`http:`/`file:` URL as it is, or a
- * local path resolved against `base` (a directory path or URL; default: the working directory).
- *
- * @example
- * ```ts
- * import { resolvePlugin } from "@stream-infer/stream-infer";
- * console.log(resolvePlugin("./motion.ts", "/srv/app/").href); // "file:///srv/app/motion.ts"
- * ```
- */
-export function resolvePlugin(spec: string, base?: string | URL): URL {
-  if (/^(https?|file):/i.test(spec)) return new URL(spec);
-  let baseUrl: URL;
-  if (base instanceof URL) baseUrl = base;
-  else {
-    const dir = base ?? Deno.cwd();
-    baseUrl = new URL(`file://${dir.endsWith("/") ? dir : dir + "/"}`);
-  }
-  return new URL(spec.replaceAll("\\", "/").replace(/^(?!\.{0,2}\/)/, "./"), baseUrl);
-}
 
 /**
  * Checks a module's exports against the plugin contract and returns the algorithm class.
@@ -78,32 +95,253 @@ export function algoClassOf(module: Record<string, unknown>, label: string): Alg
 }
 
 /**
- * Imports a plugin module and returns its validated algorithm class.
+ * Options of {@link loadPlugin} (and, with `base`, of {@link fetchPlugin}).
+ *
+ * @example
+ * ```ts
+ * import type { LoadPluginOptions } from "@stream-infer/stream-infer";
+ * const opts: LoadPluginOptions = {
+ *   integrity: "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+ *   onWarning: (message) => console.error(message),
+ * };
+ * ```
+ */
+export interface LoadPluginOptions {
+  /** SRI pin (`sha256-<base64>`) the plugin's bytes must match; checked before they run. */
+  integrity?: string;
+  /** Load a remote plugin without a pin (with a warning). Ignored when `integrity` is set. */
+  trust?: boolean;
+  /** Receives warnings, such as loading an unpinned trusted plugin (default: `console.warn`). */
+  onWarning?: (message: string) => void;
+  /** Time allowed for fetching a remote plugin, in milliseconds (default 30 000). */
+  timeoutMs?: number;
+}
+
+/**
+ * Options of {@link fetchPlugin}.
+ *
+ * @example
+ * ```ts
+ * import type { FetchPluginOptions } from "@stream-infer/stream-infer";
+ * const opts: FetchPluginOptions = { base: "/srv/pipelines/", trust: true };
+ * ```
+ */
+export interface FetchPluginOptions extends LoadPluginOptions {
+  /** Directory (path or URL) that relative paths are resolved against (default: working dir). */
+  base?: string | URL;
+}
+
+/**
+ * A plugin whose bytes were read and verified, ready to import. Plain data: it can be posted to
+ * a Web Worker, which then calls {@link importPlugin} on it.
+ *
+ * @example
+ * ```ts
+ * import { fetchPlugin, type FetchedPlugin } from "@stream-infer/stream-infer";
+ * const plugin: FetchedPlugin = await fetchPlugin("./plugins/motion.ts");
+ * console.log(plugin.url, plugin.integrity);
+ * ```
+ */
+export interface FetchedPlugin {
+  /** The plugin reference as given (used in messages). */
+  spec: string;
+  /**
+   * The module URL to import: the `file:` URL of a local plugin, or a `data:` URL of the
+   * verified bytes of a remote one.
+   */
+  url: string;
+  /** Where the bytes came from: the `file:` URL, or the final URL after redirects. */
+  sourceUrl: string;
+  /** The plugin's source text, exactly as verified. */
+  source: string;
+  /** The SRI value of the bytes (the pin's algorithm when pinned, else SHA-256). */
+  integrity: string;
+  /** Whether the plugin came over the network. */
+  remote: boolean;
+  /** Whether the bytes were checked against an `integrity` pin. */
+  pinned: boolean;
+}
+
+const SPECIFIER = String.raw`(["'])((?:\.{1,2})?\/[^"'\r\n]*)\2`;
+const STATIC_IMPORT = new RegExp(String.raw`(\bfrom\s*|\bimport\s*)` + SPECIFIER, "g");
+const DYNAMIC_IMPORT = new RegExp(String.raw`(\bimport\s*\(\s*)` + SPECIFIER, "g");
+const IMPORT_META_URL = /\bimport\s*\.\s*meta\s*\.\s*url\b/g;
+
+/** Rewrites relative specifiers and `import.meta.url` against the plugin's URL. */
+function rebase(source: string, base: URL): string {
+  const absolute = (_: string, head: string, quote: string, spec: string) =>
+    `${head}${quote}${new URL(spec, base).href}${quote}`;
+  return source
+    .replace(STATIC_IMPORT, absolute)
+    .replace(DYNAMIC_IMPORT, absolute)
+    .replace(IMPORT_META_URL, JSON.stringify(base.href));
+}
+
+const MEDIA_TYPES: [RegExp, string][] = [
+  [/^(application|text)\/(x-)?typescript$|^video\/(vnd\.dlna\.)?mp2t$/, "application/typescript"],
+  [/^(application|text)\/(x-)?(java|ecma)script$|^application\/node$/, "application/javascript"],
+  [/^text\/tsx$/, "text/tsx"],
+  [/^text\/jsx$/, "text/jsx"],
+];
+const EXTENSIONS: [RegExp, string][] = [
+  [/\.[mc]?ts$/, "application/typescript"],
+  [/\.[mc]?js$/, "application/javascript"],
+  [/\.tsx$/, "text/tsx"],
+  [/\.jsx$/, "text/jsx"],
+];
+
+/** The media type Deno would give the module: its Content-Type, else its extension. */
+function mediaType(url: URL, contentType?: string): string {
+  const type = contentType?.split(";")[0].trim().toLowerCase() ?? "";
+  for (const [pattern, media] of MEDIA_TYPES) if (pattern.test(type)) return media;
+  const path = url.pathname.toLowerCase();
+  for (const [pattern, media] of EXTENSIONS) if (pattern.test(path)) return media;
+  return "application/typescript";
+}
+
+function toDataUrl(source: string, media: string): string {
+  const bytes = new TextEncoder().encode(source);
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return `data:${media};base64,${btoa(binary)}`;
+}
+
+/**
+ * Reads a plugin and verifies it, without running it. Order of checks: the source rule (no
+ * network traffic for a refused URL), the pin's form, the trust rule (an unpinned remote plugin
+ * needs `trust: true`; it is refused before it is fetched), then the bytes are read and checked
+ * against the pin. An unpinned trusted plugin loads with a warning naming the value to pin.
+ *
+ * @example
+ * ```ts
+ * import { fetchPlugin, importPlugin } from "@stream-infer/stream-infer";
+ * const plugin = await fetchPlugin("https://cdn.example.com/algo.ts", {
+ *   integrity: "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+ * });
+ * const Algo = await importPlugin(plugin); // or post `plugin` to a worker that does this
+ * ```
+ */
+export async function fetchPlugin(
+  spec: string,
+  options: FetchPluginOptions = {},
+): Promise<FetchedPlugin> {
+  const { base, integrity, trust, timeoutMs } = options;
+  const url = resolvePlugin(spec, base);
+  checkPluginUrl(url, spec);
+  const remote = url.protocol !== "file:";
+  if (integrity !== undefined && !isIntegrity(integrity)) {
+    throw new PluginError(
+      `invalid integrity for plugin ${spec}: expected sha256-<base64> (got '${integrity}'); ` +
+        `get the value with: stream-infer plugin hash ${spec}`,
+    );
+  }
+  if (remote && integrity === undefined && trust !== true) {
+    throw new PluginError(
+      `refusing to load unpinned remote plugin ${spec}: pin it by adding ` +
+        `'integrity: <value>' to its algo entry (get the value with: stream-infer plugin hash ` +
+        `${spec}), or set 'trust: true' to load it unverified`,
+    );
+  }
+  const read = await readPluginBytes(spec, { base, ...(timeoutMs ? { timeoutMs } : {}) });
+  const actual = integrity !== undefined
+    ? await verifyIntegrity(read.bytes, integrity, spec)
+    : await computeIntegrity(read.bytes);
+  if (remote && integrity === undefined) {
+    (options.onWarning ?? console.warn)(
+      `stream-infer: warning: plugin ${spec} is not pinned and loads unverified (trust: true); ` +
+        `to pin it, add to its algo entry: integrity: ${actual}`,
+    );
+  }
+  let source: string;
+  try {
+    source = new TextDecoder("utf-8", { fatal: true }).decode(read.bytes);
+  } catch {
+    throw new PluginError(`plugin ${spec} is not UTF-8 text`);
+  }
+  return {
+    spec,
+    url: remote
+      ? toDataUrl(rebase(source, read.url), mediaType(read.url, read.contentType))
+      : read.url.href,
+    sourceUrl: read.url.href,
+    source,
+    integrity: actual,
+    remote,
+    pinned: integrity !== undefined,
+  };
+}
+
+/**
+ * Imports a fetched plugin's module and returns its validated algorithm class. Works the same in
+ * the main thread and in a Web Worker. Throws {@link PluginError}: `syntax error in plugin ...`
+ * when the code does not parse, `cannot import a dependency of plugin ...` when one of its
+ * imports fails, `plugin ... threw while loading: ...` when its top-level code throws, and the
+ * contract errors of {@link algoClassOf}.
+ *
+ * @example
+ * ```ts
+ * import { fetchPlugin, importPlugin } from "@stream-infer/stream-infer";
+ * const Motion = await importPlugin(await fetchPlugin("./plugins/motion.ts"));
+ * const algo = new Motion();
+ * ```
+ */
+export async function importPlugin(plugin: FetchedPlugin): Promise<AlgoClass> {
+  let module: Record<string, unknown>;
+  try {
+    module = await import(plugin.url);
+  } catch (e) {
+    throw importError(e, plugin);
+  }
+  return algoClassOf(module, plugin.spec);
+}
+
+/**
+ * Reads, verifies, imports and validates a plugin; returns its algorithm class. `base` is the
+ * directory relative paths are resolved against (default: the working directory).
  *
  * @example
  * ```ts
  * import { loadPlugin } from "@stream-infer/stream-infer";
  * const Motion = await loadPlugin("./plugins/motion.ts");
  * const algo = new Motion();
+ * const Remote = await loadPlugin("https://cdn.example.com/algo.ts", undefined, {
+ *   integrity: "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+ * });
  * ```
  */
-export async function loadPlugin(spec: string, base?: string | URL): Promise<AlgoClass> {
-  const url = resolvePlugin(spec, base);
-  if (url.protocol === "file:") {
-    try {
-      await Deno.stat(url);
-    } catch {
-      throw new PluginError(`${spec}: plugin not found (${decodeURIComponent(url.pathname)})`);
-    }
-  } else {
-    throw new PluginError(`${spec}: only local plugins are supported so far`);
+export async function loadPlugin(
+  spec: string,
+  base?: string | URL,
+  options: LoadPluginOptions = {},
+): Promise<AlgoClass> {
+  return await importPlugin(await fetchPlugin(spec, { ...options, base }));
+}
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+function importError(e: unknown, plugin: FetchedPlugin): Error {
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    return e;
   }
-  let module: Record<string, unknown>;
-  try {
-    module = await import(url.href);
-  } catch (e) {
-    const message = (e as Error).message?.split("\n")[0] ?? String(e);
-    throw new PluginError(`${spec}: cannot load the plugin: ${message}`);
+  const raw = String((e as Error)?.message ?? e).replace(ANSI, "")
+    .replaceAll(plugin.url, plugin.sourceUrl);
+  const lines = raw.split("\n");
+  const at = lines.find((l) => /^\s+at /.test(l))?.trim().replace(/^at /, "");
+  const summary = lines[0] + (at && !lines[0].includes(at) ? ` (at ${at})` : "");
+  const code = (e as { code?: string })?.code;
+  if (/^SyntaxError: /.test(raw) || (e instanceof SyntaxError && !/does not provide/.test(raw))) {
+    return new PluginError(
+      `syntax error in plugin ${plugin.spec}: ${summary.replace(/^SyntaxError: /, "")}`,
+      { cause: e },
+    );
   }
-  return algoClassOf(module, spec);
+  if (code === "ERR_MODULE_NOT_FOUND" || e instanceof SyntaxError) {
+    return new PluginError(`cannot import a dependency of plugin ${plugin.spec}: ${summary}`, {
+      cause: e,
+    });
+  }
+  return new PluginError(`plugin ${plugin.spec} threw while loading: ${summary}`, { cause: e });
 }

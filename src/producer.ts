@@ -7,7 +7,7 @@ import { DecodeError, InputError, SourceError } from "./errors.ts";
 import { locateFfmpeg } from "./ffmpeg.ts";
 import { type Frame, frameBytes, PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
 import { lastErrorLine, type SourceInfo } from "./probe.ts";
-import { decimationExpr, emittedFrames, type FrameFilter } from "./sampling.ts";
+import { decimationExpr, emittedFrames, type FrameFilter, keepsSourceFrame } from "./sampling.ts";
 import { inputOptionsFor, validateSource } from "./source.ts";
 
 /**
@@ -46,8 +46,11 @@ export interface ProducerOptions {
  * ```
  */
 export interface ReadOptions {
-  /** The source's probed info. */
-  info: SourceInfo;
+  /** The source's probed info. Leave it out for a live source: the size and rate are then
+   * read from ffmpeg's own banner, so a camera or single-client server is opened only once. */
+  info?: SourceInfo;
+  /** Receives the info read from ffmpeg's banner when `info` was left out. */
+  onInfo?: (info: SourceInfo) => void;
   /** Requested fps; frames are dropped evenly when the source is faster. */
   fps?: number;
   /** Start position in seconds (a seek). */
@@ -59,8 +62,8 @@ export interface ReadOptions {
   buffers?: number;
   /** Extra ffmpeg input options for this read. */
   inputOptions?: string[];
-  /** Read the input at its native frame rate (ffmpeg `-re`), for realtime play of files. */
-  native?: boolean;
+  /** Aborting it kills ffmpeg and ends the iteration quietly (no error). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -151,22 +154,25 @@ export class FFmpegProducer {
    */
   args(source: string, options: ReadOptions): string[] {
     const { info, position = 0 } = options;
-    const { width, height } = this.outputSize(info);
-    const ratio = options.fps ? Math.min(1, options.fps / info.fps) : 1;
     const filters: string[] = [];
-    const decimate = decimationExpr(ratio);
-    if (decimate) filters.push(`select='${decimate}'`);
-    if (options.filter) filters.push(`select='${options.filter.expr}'`);
-    if (width !== info.width || height !== info.height) {
-      filters.push(`scale=${width}:${height}:flags=${this.#options.scaleFlags ?? "bicubic"}`);
+    const flags = this.#options.scaleFlags ?? "bicubic";
+    if (info) {
+      const { width, height } = this.outputSize(info);
+      const decimate = decimationExpr(options.fps ? Math.min(1, options.fps / info.fps) : 1);
+      if (decimate) filters.push(`select='${decimate}'`);
+      if (options.filter) filters.push(`select='${options.filter.expr}'`);
+      if (width !== info.width || height !== info.height) {
+        filters.push(`scale=${width}:${height}:flags=${flags}`);
+      }
+    } else if (this.width || this.height) {
+      // size unknown until ffmpeg opens the input: let it keep the aspect ratio (even sides)
+      filters.push(`scale=${this.width ?? -2}:${this.height ?? -2}:flags=${flags}`);
     }
     filters.push(`format=${this.format}`);
     return [
       "-hide_banner",
       "-nostdin",
-      "-loglevel",
-      "error",
-      ...(options.native ? ["-re"] : []),
+      ...(info ? ["-loglevel", "error"] : ["-loglevel", "info", "-nostats"]),
       ...inputOptionsFor(source),
       ...(this.#options.inputOptions ?? []),
       ...(options.inputOptions ?? []),
@@ -196,33 +202,54 @@ export class FFmpegProducer {
    */
   async *read(source: string, options: ReadOptions): AsyncGenerator<Frame, void, undefined> {
     validateSource(source);
-    const { info, position = 0 } = options;
+    const { position = 0 } = options;
     if (!(position >= 0)) throw new InputError(`position must be >= 0 (got ${position})`);
-    if (info.duration !== null && position >= info.duration) {
+    if (options.info?.duration != null && position >= options.info.duration) {
       throw new InputError(
-        `position ${position} s is past the end of ${source} (${info.duration} s)`,
+        `position ${position} s is past the end of ${source} (${options.info.duration} s)`,
       );
     }
-    const { width, height } = this.outputSize(info);
-    const size = frameBytes(width, height, this.format);
-    const ratio = options.fps ? Math.min(1, options.fps / info.fps) : 1;
-    // Frame times assume a constant source rate: the first frame at or after `position`.
-    const firstSourceFrame = Math.ceil(position * info.fps - 1e-6);
-    const emitted = emittedFrames(ratio, options.filter);
     const pool: ArrayBuffer[] = [];
     const poolSize = Math.max(2, options.buffers ?? 4);
-
     const child = new Deno.Command(locateFfmpeg(this.#options.ffmpeg), {
       args: this.args(source, options),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const stderr = drain(child.stderr);
+    const log = new StderrLog(child.stderr, !options.info);
     const reader = child.stdout.getReader({ mode: "byob" });
+    const kill = () => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+    };
+    options.signal?.addEventListener("abort", kill, { once: true });
     let finished = false;
     let count = 0;
     try {
+      let info = options.info;
+      let width: number, height: number;
+      if (info) ({ width, height } = this.outputSize(info));
+      else {
+        const banner = await log.banner;
+        if (!banner) {
+          finished = true; // ffmpeg quit before opening the input: report its error below
+          return;
+        }
+        ({ width, height } = banner);
+        info = banner.input;
+        options.onInfo?.(info);
+      }
+      const size = frameBytes(width, height, this.format);
+      const ratio = options.fps ? Math.min(1, options.fps / info.fps) : 1;
+      // Frame times assume a constant source rate: the first frame at or after `position`.
+      const firstSourceFrame = Math.ceil(position * info.fps - 1e-6);
+      // With known info ffmpeg drops frames itself; otherwise every frame arrives and the
+      // same rule drops them here.
+      const emitted = options.info ? emittedFrames(ratio, options.filter) : undefined;
+      let sourceFrame = -1;
+      let played = 0;
       while (true) {
         const slot = count % poolSize;
         const buffer = pool[slot] ?? new ArrayBuffer(size);
@@ -232,7 +259,13 @@ export class FFmpegProducer {
           break;
         }
         pool[slot] = value.buffer as ArrayBuffer;
-        const [index, offset] = emitted.next().value;
+        let index: number, offset: number;
+        if (emitted) [index, offset] = emitted.next().value;
+        else {
+          offset = ++sourceFrame;
+          if (ratio < 1 && !keepsSourceFrame(offset, ratio)) continue;
+          index = played++;
+        }
         count++;
         yield {
           data: value,
@@ -244,17 +277,14 @@ export class FFmpegProducer {
         };
       }
     } finally {
-      if (!finished) {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already exited */ }
-      }
+      options.signal?.removeEventListener("abort", kill);
+      if (!finished) kill();
       await reader.cancel().catch(() => {});
       const status = await child.status;
-      const log = await stderr;
-      if (finished && !status.success) {
+      const text = await log.done;
+      if (finished && !status.success && !options.signal?.aborted) {
         const message = `ffmpeg failed on ${source} (exit ${status.code}): ${
-          lastErrorLine(log, source)
+          lastErrorLine(text, source)
         }`;
         // deno-lint-ignore no-unsafe-finally
         throw count === 0 ? new SourceError(message) : new DecodeError(message);
@@ -263,12 +293,69 @@ export class FFmpegProducer {
   }
 }
 
-/** Reads a stream to the end, keeping only the last 8 KiB of text. */
-async function drain(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder();
-  let tail = "";
-  for await (const chunk of stream) {
-    tail = (tail + decoder.decode(chunk, { stream: true })).slice(-8192);
+/** What ffmpeg's banner says: the input's info and the output frame size. */
+interface Banner {
+  input: SourceInfo;
+  width: number;
+  height: number;
+}
+
+/**
+ * Drains ffmpeg's stderr (keeping the last 8 KiB for error messages) and, when asked, parses
+ * the banner it prints before the first frame.
+ */
+class StderrLog {
+  readonly done: Promise<string>;
+  readonly banner: Promise<Banner | undefined>;
+  #found!: (banner: Banner | undefined) => void;
+
+  constructor(stream: ReadableStream<Uint8Array>, parseBanner: boolean) {
+    this.banner = new Promise((resolve) => this.#found = resolve);
+    this.done = this.#drain(stream, parseBanner);
   }
-  return tail;
+
+  async #drain(stream: ReadableStream<Uint8Array>, parseBanner: boolean): Promise<string> {
+    const decoder = new TextDecoder();
+    let tail = "";
+    let head = parseBanner ? "" : undefined;
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk, { stream: true });
+      tail = (tail + text).slice(-8192);
+      if (head === undefined) continue;
+      head += text;
+      const banner = parseBannerText(head);
+      if (banner) {
+        this.#found(banner);
+        head = undefined;
+      } else if (head.length > 1 << 20) head = head.slice(-65536);
+    }
+    this.#found(undefined);
+    return tail;
+  }
+}
+
+function parseBannerText(text: string): Banner | undefined {
+  const split = text.indexOf("Output #0");
+  if (split < 0) return undefined;
+  const out = /Stream #0:0.*?: Video: rawvideo.*?, (\d+)x(\d+)/.exec(text.slice(split));
+  if (!out) return undefined;
+  const input = text.slice(0, split);
+  const video = /Stream #\d+:\d+.*?: Video: .*?(\d{2,5})x(\d{2,5})[^\n]*/.exec(input);
+  if (!video) return undefined;
+  const fps = Number(/([\d.]+) fps/.exec(video[0])?.[1] ?? /([\d.]+) tbr/.exec(video[0])?.[1]);
+  const d = /Duration: (\d+):(\d+):([\d.]+)/.exec(input);
+  const duration = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : null;
+  const rate = fps > 0 ? fps : 25;
+  return {
+    input: {
+      width: Number(video[1]),
+      height: Number(video[2]),
+      fps: rate,
+      frameCount: duration ? Math.round(duration * rate) : null,
+      duration,
+      live: duration === null,
+    },
+    width: Number(out[1]),
+    height: Number(out[2]),
+  };
 }

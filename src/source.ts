@@ -79,11 +79,12 @@ export function inputOptionsFor(source: string): string[] {
   const kind = sourceKind(source);
   if (kind === "device") return ["-f", "v4l2"];
   if (kind === "file") return [];
-  const lowDelay = ["-fflags", "nobuffer", "-flags", "low_delay"];
+  // Start after 1 s of stream analysis instead of ffmpeg's default 5 s.
+  const lowDelay = ["-fflags", "nobuffer", "-flags", "low_delay", "-analyzeduration", "1000000"];
   if (/^rtsps?:/i.test(source)) {
     return ["-rtsp_transport", "tcp", "-timeout", "10000000", ...lowDelay];
   }
-  if (kind === "http") return ["-rw_timeout", "10000000"];
+  if (kind === "http") return ["-rw_timeout", "10000000", "-analyzeduration", "1000000"];
   if (/^udp:/i.test(source)) return lowDelay;
   return ["-rw_timeout", "10000000", ...lowDelay];
 }

@@ -15,6 +15,7 @@ import { Inference, type Mode, type RunSummary } from "./inference.ts";
 import type { Metrics } from "./metrics.ts";
 import { Player } from "./player.ts";
 import { probe } from "./probe.ts";
+import { hashPlugin } from "./integrity.ts";
 import { FFmpegProducer } from "./producer.ts";
 import { JsonlSink, StdoutSink } from "./sink.ts";
 
@@ -24,12 +25,16 @@ Usage:
   stream-infer run CONFIG.yaml [--source S] [--mode offline|realtime] [--out FILE]
                                [--fps N] [--position SECONDS] [--quiet]
   stream-infer probe SOURCE
+  stream-infer plugin hash URL|PATH
   stream-infer help
 
 Commands:
   run     play the config's source through its algorithms; records go to the config's sinks,
           to --out, or (with neither) to stdout as JSON Lines
   probe   print the source's width, height, fps, frame count, duration and liveness as JSON
+  plugin hash
+          print a plugin's integrity pin (sha256-...), the value of its algo entry's
+          'integrity' key; a remote plugin without one loads only with 'trust: true'
 
 Options of run:
   --source S      override the config's source (path, rtsp://, http(s)://, /dev/video0, ...)
@@ -43,6 +48,7 @@ Examples:
   stream-infer run examples/pipeline.yaml --out results.jsonl
   stream-infer run examples/pipeline.yaml --source other.mp4 --fps 5
   stream-infer probe ../shared/media/car-detection.mp4
+  stream-infer plugin hash https://example.com/plugins/motion.ts
 
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or input.
 `;
@@ -200,6 +206,13 @@ export async function main(args: string[]): Promise<number> {
     switch (command) {
       case "run":
         return await runCommand(rest);
+      case "plugin": {
+        if (rest[0] !== "hash" || rest.length !== 2) {
+          throw new InputError("usage: stream-infer plugin hash URL|PATH");
+        }
+        print(await hashPlugin(rest[1]));
+        return 0;
+      }
       case "probe": {
         if (rest.length !== 1) throw new InputError("probe takes one SOURCE");
         print(JSON.stringify(await probe(rest[0]), null, 2));

@@ -8,6 +8,10 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml
 import { ConfigError } from "./errors.ts";
 import { PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
 import type { Mode } from "./inference.ts";
+import { isIntegrity } from "./integrity.ts";
+import type { PluginPermissions } from "./worker_runner.ts";
+
+export type { PluginPermissions } from "./worker_runner.ts";
 
 /**
  * One algorithm entry of a pipeline config.
@@ -31,6 +35,12 @@ export interface AlgoConfig {
   interval: number;
   /** Passed to `init(options)`. */
   options?: unknown;
+  /** SRI pin of the plugin's bytes (`sha256-<base64>`; see `stream-infer plugin hash`). */
+  integrity?: string;
+  /** Load a remote plugin without an `integrity` pin (with a warning). */
+  trust?: boolean;
+  /** What the plugin may access when it runs in a worker (relative paths resolved). */
+  permissions?: PluginPermissions;
 }
 
 /**
@@ -171,6 +181,58 @@ function resolvePath(baseDir: string, path: string): string {
   return `${baseDir}/${path.replace(/^\.\//, "")}`;
 }
 
+/** The `integrity`, `trust` and `permissions` keys of an algo entry. */
+function pluginKeys(
+  at: Locator,
+  path: Path,
+  entry: Record<string, unknown>,
+  baseDir: string,
+): Pick<AlgoConfig, "integrity" | "trust" | "permissions"> {
+  const out: Pick<AlgoConfig, "integrity" | "trust" | "permissions"> = {};
+  if (entry.integrity !== undefined) {
+    const value = entry.integrity;
+    if (typeof value !== "string" || !isIntegrity(value)) {
+      at.fail(
+        [...path, "integrity"],
+        `must be an SRI hash like sha256-<base64> (got ${describe(value)}); ` +
+          `get it with: stream-infer plugin hash <plugin>`,
+      );
+    }
+    out.integrity = value.trim();
+  }
+  if (entry.trust !== undefined) {
+    if (typeof entry.trust !== "boolean") {
+      at.fail([...path, "trust"], `must be true or false (got ${describe(entry.trust)})`);
+    }
+    out.trust = entry.trust;
+  }
+  if (entry.permissions !== undefined) {
+    const where: Path = [...path, "permissions"];
+    const raw = entry.permissions;
+    if (!isRecord(raw)) at.fail(where, `must be a mapping (got ${describe(raw)})`);
+    checkKeys(at, where, raw, ["read", "write", "net", "env", "ffi", "sys"]);
+    const permissions: PluginPermissions = {};
+    for (const key of ["read", "write", "net", "env"] as const) {
+      if (raw[key] === undefined) continue;
+      const list = raw[key];
+      if (!Array.isArray(list)) at.fail([...where, key], `must be a list (got ${describe(list)})`);
+      permissions[key] = list.map((item, i) => {
+        const value = str(at, [...where, key, i], item);
+        return key === "read" || key === "write" ? resolvePath(baseDir, value) : value;
+      });
+    }
+    for (const key of ["ffi", "sys"] as const) {
+      if (raw[key] === undefined) continue;
+      if (typeof raw[key] !== "boolean") {
+        at.fail([...where, key], `must be true or false (got ${describe(raw[key])})`);
+      }
+      permissions[key] = raw[key];
+    }
+    out.permissions = permissions;
+  }
+  return out;
+}
+
 /**
  * Parses and validates a pipeline config. Throws {@link ConfigError} naming the file, line
  * and key of the first problem.
@@ -267,6 +329,9 @@ export function parseConfig(text: string, file: string): PipelineConfig {
         "frameStep",
         "interval",
         "options",
+        "integrity",
+        "trust",
+        "permissions",
       ]);
       if (entry.plugin === undefined) at.fail(path, "missing key 'plugin'");
       const plugin = str(at, [...path, "plugin"], entry.plugin);
@@ -283,6 +348,7 @@ export function parseConfig(text: string, file: string): PipelineConfig {
           ? 1
           : num(at, [...path, "interval"], entry.interval, { above: 0 }),
         ...(entry.options !== undefined ? { options: entry.options } : {}),
+        ...pluginKeys(at, path, entry, baseDir),
       });
     });
   }

@@ -178,7 +178,10 @@ function rebase(source: string, base: URL): string {
 }
 
 const MEDIA_TYPES: [RegExp, string][] = [
-  [/^(application|text)\/(x-)?typescript$|^video\/(vnd\.dlna\.)?mp2t$/, "application/typescript"],
+  [
+    /^(application|text)\/(x-)?typescript$|^video\/(vnd\.dlna\.mpeg-tts|mp2t)$/,
+    "application/typescript",
+  ],
   [/^(application|text)\/(x-)?(java|ecma)script$|^application\/node$/, "application/javascript"],
   [/^text\/tsx$/, "text/tsx"],
   [/^text\/jsx$/, "text/jsx"],
@@ -248,17 +251,17 @@ export async function fetchPlugin(
   const actual = integrity !== undefined
     ? await verifyIntegrity(read.bytes, integrity, spec)
     : await computeIntegrity(read.bytes);
-  if (remote && integrity === undefined) {
-    (options.onWarning ?? console.warn)(
-      `stream-infer: warning: plugin ${spec} is not pinned and loads unverified (trust: true); ` +
-        `to pin it, add to its algo entry: integrity: ${actual}`,
-    );
-  }
   let source: string;
   try {
     source = new TextDecoder("utf-8", { fatal: true }).decode(read.bytes);
   } catch {
     throw new PluginError(`plugin ${spec} is not UTF-8 text`);
+  }
+  if (remote && integrity === undefined) {
+    (options.onWarning ?? console.warn)(
+      `stream-infer: warning: plugin ${spec} is not pinned and loads unverified (trust: true); ` +
+        `to pin it, add to its algo entry: integrity: ${actual}`,
+    );
   }
   return {
     spec,
@@ -292,7 +295,7 @@ export async function importPlugin(plugin: FetchedPlugin): Promise<AlgoClass> {
   try {
     module = await import(plugin.url);
   } catch (e) {
-    throw importError(e, plugin);
+    throw pluginImportError(e, plugin);
   }
   return algoClassOf(module, plugin.spec);
 }
@@ -322,7 +325,28 @@ export async function loadPlugin(
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
-function importError(e: unknown, plugin: FetchedPlugin): Error {
+/**
+ * Turns an error from importing a fetched plugin's module into the error {@link importPlugin}
+ * throws: a {@link PluginError} for a syntax error, a failed dependency import or a top-level
+ * throw, with the `data:` URL replaced by the plugin's URL and terminal colours removed.
+ * Permission errors are returned as they are. For code that imports `plugin.url` itself, such
+ * as a worker's entry module.
+ *
+ * @example
+ * ```ts
+ * import { fetchPlugin, pluginImportError } from "@stream-infer/stream-infer";
+ * const plugin = await fetchPlugin("./plugins/motion.ts");
+ * try {
+ *   await import(plugin.url);
+ * } catch (e) {
+ *   throw pluginImportError(e, plugin);
+ * }
+ * ```
+ */
+export function pluginImportError(
+  e: unknown,
+  plugin: Pick<FetchedPlugin, "spec" | "url" | "sourceUrl">,
+): Error {
   if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
     return e;
   }

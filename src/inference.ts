@@ -429,6 +429,7 @@ export class Inference {
     const pending: PendingFrame[] = [];
     let frames = 0;
     for await (const frame of play) {
+      if (this.#abort?.signal.aborted) break; // frames already in the pipe when stop() came
       frames++;
       this.dispatcher.addFrame(frame);
       const records: Promise<AlgoRecord>[] = [];
@@ -467,6 +468,7 @@ export class Inference {
     let finished: AlgoRecord[] = [];
     let frames = 0;
     for await (const frame of play) {
+      if (this.#abort?.signal.aborted) break; // frames already in the pipe when stop() came
       frames++;
       const arrival = performance.now();
       this.dispatcher.addFrame(frame);

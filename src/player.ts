@@ -214,6 +214,9 @@ export class Player {
         0;
     this.#gaveUp = false;
     this.#began = performance.now();
+    // http(s): whether it is live is known only from the banner, so seek by skipping frames
+    const unknown = !probed && sourceKind(this.source) === "http";
+    let skipUntil = unknown ? position : 0;
     let progress = probed ? this.#progressBar(probed, position) : undefined;
     let clockStart = NaN;
     let indexBase = 0;
@@ -242,10 +245,17 @@ export class Player {
                 this.#info = found;
                 live = found.live || sourceKind(this.source) !== "http";
                 this.#fps = effectiveFps(found.fps, options.fps);
+                if (unknown && live && position > 0) {
+                  this.#onEvent({
+                    type: "warning",
+                    message: `${this.source} is live: position ignored`,
+                  });
+                  position = skipUntil = this.#time = 0;
+                }
                 progress ??= this.#progressBar(found, position);
               },
               fps: options.fps,
-              position,
+              position: unknown ? 0 : position,
               filter: options.filter,
               buffers: options.buffers,
               signal: session.signal,
@@ -253,10 +263,14 @@ export class Player {
           ) {
             lastFrameAt = performance.now();
             attempt = 0;
+            if (frame.time < skipUntil - 1e-9) {
+              indexBase--; // an http file: the seek, done here; skipped frames are not played
+              continue;
+            }
             frame.index += indexBase;
             if (live) frame.time += timeBase;
             next = { index: frame.index + 1, time: frame.time + 1 / this.#fps };
-            if (options.realtime && !this.#info?.live) {
+            if (options.realtime && !live) {
               if (Number.isNaN(clockStart)) {
                 clockStart = lastFrameAt - (frame.time - position) * 1000;
               }
@@ -264,10 +278,14 @@ export class Player {
               const ahead = due - performance.now();
               if (ahead > 1) await sleep(ahead, session.signal);
               else if (-ahead > 1000 / this.#fps) {
-                this.#dropped++; // behind the source's pace by more than a frame
+                // behind the source's pace by more than a frame: drop it (indices stay gapless)
+                this.#dropped++;
+                indexBase--;
+                next.index--;
                 continue;
               }
             }
+            if (session.signal.aborted) break;
             this.#time = frame.time;
             this.#frames++;
             progress?.update(frame.time);

@@ -344,7 +344,9 @@ function parseBannerText(text: string): Banner | undefined {
   if (!video) return undefined;
   const fps = Number(/([\d.]+) fps/.exec(video[0])?.[1] ?? /([\d.]+) tbr/.exec(video[0])?.[1]);
   const d = /Duration: (\d+):(\d+):([\d.]+)/.exec(input);
-  const duration = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : null;
+  // a live input has no duration: "N/A", or 00:00:00.00 from flv over RTMP
+  const seconds = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : 0;
+  const duration = seconds > 0 ? seconds : null;
   const rate = fps > 0 ? fps : 25;
   return {
     input: {

@@ -43,3 +43,4 @@ export * from "./src/scheduler.ts";
 export * from "./src/sink.ts";
 export * from "./src/source.ts";
 export * from "./src/metrics.ts";
+export * from "./src/worker_runner.ts";

@@ -52,7 +52,9 @@ try {
   const player = new Player(new FFmpegProducer({ width: 320, height: 180 }), clip);
   const summary = await inference.start(player, { fps: 12, mode: "offline" });
 
-  console.log(`motion on a generated 8 s clip (${summary.fps} fps, ${summary.seconds.toFixed(2)} s):`);
+  console.log(
+    `motion on a generated 8 s clip (${summary.fps} fps, ${summary.seconds.toFixed(2)} s):`,
+  );
   const perSecond = new Map<number, { score: number; boxes: number }>();
   for (const record of dispatcher.getResults("motion")) {
     const result = record.result as MotionResult;

@@ -1,6 +1,6 @@
 // Offline inference in under 30 lines: every frame in order, the same result every run.
 // deno run -A examples/offline.ts ../shared/media/car-detection.mp4
-import { BaseAlgo, type Frame, FFmpegProducer, Inference, JsonlSink, Player } from "../mod.ts";
+import { BaseAlgo, FFmpegProducer, type Frame, Inference, JsonlSink, Player } from "../mod.ts";
 
 /** Mean brightness of the newest frame and its change over the frames received. */
 class Brightness extends BaseAlgo<unknown, { mean: number; change: number }> {

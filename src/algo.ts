@@ -4,6 +4,7 @@
  * @module
  */
 import type { Frame } from "./frame.ts";
+import type { PluginPermissions } from "./worker_runner.ts";
 
 /**
  * Base class of a user's algorithm. Override `init` to load models and `run` to infer.
@@ -100,4 +101,15 @@ export interface LoadAlgoOptions extends ScheduleOptions {
   name?: string;
   /** Passed to `init(options)`. */
   options?: unknown;
+  /** Plugins only: run in a Web Worker (default `true`) or on the main thread (`false`). */
+  worker?: boolean;
+  /** Plugins only: SRI pin (`sha256-<base64>`) the module's bytes must match. */
+  integrity?: string;
+  /** Plugins only: allow a remote plugin without a pin (with a warning). */
+  trust?: boolean;
+  /** Worker plugins only: what the plugin may do (default: nothing but reading the existing
+   * files named in its options). Needs `--unstable-worker-options`. */
+  permissions?: PluginPermissions;
+  /** Worker plugins only: a run taking longer fails and restarts the worker (default 30000). */
+  timeoutMs?: number;
 }

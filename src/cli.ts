@@ -140,6 +140,9 @@ function loadAlgo(inference: Inference, algo: AlgoConfig): Promise<void> {
     interval: algo.interval,
     name: algo.name,
     options: algo.options,
+    integrity: algo.integrity,
+    trust: algo.trust,
+    permissions: algo.permissions,
   });
 }
 

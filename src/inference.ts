@@ -6,11 +6,12 @@
 import type { AlgoLike, LoadAlgoOptions } from "./algo.ts";
 import { Dispatcher, positionOf } from "./dispatcher.ts";
 import { InputError, PluginError } from "./errors.ts";
-import { cloneFrame, type Frame } from "./frame.ts";
+import type { Frame } from "./frame.ts";
 import { type AlgoMetrics, type Metrics, Samples } from "./metrics.ts";
 import type { Player } from "./player.ts";
 import { effectiveFps } from "./sampling.ts";
-import { loadPlugin } from "./plugin.ts";
+import { fetchPlugin, loadPlugin } from "./plugin.ts";
+import { WorkerRunner } from "./worker_runner.ts";
 import { type AlgoRunner, errorMessage, InlineRunner } from "./runner.ts";
 import { framesWanted, requiredSpan, Schedule } from "./scheduler.ts";
 import type { AlgoRecord } from "./sink.ts";
@@ -144,6 +145,8 @@ interface LoadedAlgo {
   lagMs: Samples;
   /** Offline: the previous run's promise, so one algorithm's runs stay in order. */
   last: Promise<unknown>;
+  /** Buffers back from the worker, reused for the next frame copies. */
+  spare: ArrayBuffer[];
 }
 
 /** Offline: a played frame waiting for its runs, to be handed on in order. */
@@ -172,26 +175,9 @@ export interface InferenceOptions {
   /** Offline with worker-run plugins: frames decoded ahead of the oldest unfinished run
    * (default 8). */
   lookahead?: number;
-  /** Creates the runner of a plugin algorithm (default: on this thread). */
-  pluginRunner?: PluginRunnerFactory;
+  /** Receives worker restarts, disabled plugins and warnings (default: stderr). */
+  onEvent?: (message: string) => void;
 }
-
-/**
- * Creates the runner of an algorithm loaded from a plugin module (a worker runner, say).
- *
- * @example
- * ```ts
- * import { InlineRunner, loadPlugin, type PluginRunnerFactory } from "@stream-infer/stream-infer";
- * const onThisThread: PluginRunnerFactory = async ({ plugin, base }) =>
- *   new InlineRunner(new (await loadPlugin(plugin, base))());
- * ```
- */
-export type PluginRunnerFactory = (request: {
-  plugin: string;
-  base?: string | URL;
-  name?: string;
-  options: LoadAlgoOptions;
-}) => Promise<AlgoRunner>;
 
 /**
  * Loads algorithms and runs them on a player's frames.
@@ -220,7 +206,7 @@ export class Inference {
   readonly #pluginBase?: string | URL;
   readonly #stopGraceMs: number;
   readonly #lookahead: number;
-  readonly #pluginRunner?: PluginRunnerFactory;
+  readonly #onEvent: (message: string) => void;
   #process?: ProcessHook;
   #player?: Player;
   #abort?: AbortController;
@@ -233,13 +219,22 @@ export class Inference {
     this.#process = options.process;
     this.#stopGraceMs = options.stopGraceMs ?? 5000;
     this.#lookahead = Math.max(1, options.lookahead ?? 8);
-    this.#pluginRunner = options.pluginRunner;
+    const warned = new Set<string>();
+    this.#onEvent = options.onEvent ?? ((message) => {
+      if (warned.has(message)) return;
+      if (/sandboxing is off/.test(message)) warned.add(message);
+      console.error(`stream-infer: ${message}`);
+    });
   }
 
   /**
    * Loads an algorithm (an instance, or a plugin path or URL), validates its schedule and
-   * calls its `init(options)`. An instance always runs on this thread; a plugin runs where
-   * the `pluginRunner` option puts it (by default, on this thread too).
+   * calls its `init(options)`.
+   *
+   * An instance runs on this thread. A plugin runs in its own Web Worker (unless
+   * `worker: false`) that gets only the permissions its options grant, plus read access to
+   * the existing files named in its options (model files, say). Offline, worker runs
+   * overlap with decoding; realtime, they never hold up the player.
    */
   async loadAlgo(algo: AlgoLike | string | URL, options: LoadAlgoOptions): Promise<void> {
     if (this.#running) throw new InputError("cannot load algorithms while running");
@@ -247,21 +242,28 @@ export class Inference {
     const label = options.name ?? plugin ?? (algo as AlgoLike).name ?? "algo";
     const schedule = new Schedule(options, label);
     let runner: AlgoRunner;
-    let name: string;
-    let inline = true;
-    if (plugin !== undefined && this.#pluginRunner) {
-      runner = await this.#pluginRunner({
-        plugin,
-        base: this.#pluginBase,
+    let instanceName: string | undefined;
+    const verify = {
+      base: this.#pluginBase,
+      integrity: options.integrity,
+      trust: options.trust,
+      onWarning: this.#onEvent,
+    };
+    if (plugin !== undefined && options.worker !== false) {
+      const worker = new WorkerRunner(await fetchPlugin(plugin, verify), {
         name: options.name,
-        options,
+        permissions: options.permissions,
+        extraRead: existingPaths(options.options),
+        timeoutMs: options.timeoutMs,
+        onEvent: (event) => this.#onEvent(event.message),
       });
-      name = options.name ?? (runner as { name?: string }).name ?? plugin;
-      inline = runner instanceof InlineRunner;
+      runner = worker;
+      await initOrDispose(runner, options.options, label);
+      instanceName = worker.algoName;
     } else {
       let instance: AlgoLike;
       if (plugin !== undefined) {
-        const AlgoClass = await loadPlugin(plugin, this.#pluginBase);
+        const AlgoClass = await loadPlugin(plugin, this.#pluginBase, verify);
         try {
           instance = new AlgoClass();
         } catch (e) {
@@ -273,25 +275,27 @@ export class Inference {
           throw new PluginError(`${label}: the algorithm has no run(frames) method`);
         }
       }
-      name = options.name ?? instance.name ?? instance.constructor?.name ?? "algo";
       runner = new InlineRunner(instance);
+      instanceName = instance.name ?? instance.constructor?.name;
+      if (this.#algos.some((a) => a.name === (options.name ?? instanceName))) {
+        throw new InputError(
+          `an algorithm named '${
+            options.name ?? instanceName
+          }' is already loaded (set a unique name)`,
+        );
+      }
+      await initOrDispose(runner, options.options, options.name ?? instanceName ?? label);
     }
+    const name = options.name ?? instanceName ?? "algo";
     if (this.#algos.some((a) => a.name === name)) {
       await runner.dispose().catch(() => {});
       throw new InputError(`an algorithm named '${name}' is already loaded (set a unique name)`);
-    }
-    try {
-      await runner.init(options.options);
-    } catch (e) {
-      await runner.dispose().catch(() => {});
-      if (e instanceof PluginError) throw e;
-      throw new PluginError(`${name}: init failed: ${errorMessage(e)}`);
     }
     this.#algos.push({
       name,
       schedule,
       runner,
-      inline,
+      inline: !(runner instanceof WorkerRunner),
       plugin,
       stats: { runs: 0, errors: 0 },
       skipped: 0,
@@ -299,6 +303,7 @@ export class Inference {
       runMs: new Samples(),
       lagMs: new Samples(),
       last: Promise.resolve(),
+      spare: [],
     });
   }
 
@@ -422,7 +427,7 @@ export class Inference {
 
   /** Calls every algorithm's `dispose()` (and ends their workers). */
   async dispose(): Promise<void> {
-    for (const algo of this.#algos.splice(0)) await algo.runner.dispose().catch(() => {});
+    await Promise.all(this.#algos.splice(0).map((a) => a.runner.dispose().catch(() => {})));
   }
 
   async #runOffline(play: AsyncIterable<Frame>): Promise<number> {
@@ -440,7 +445,7 @@ export class Inference {
         if (!input) continue;
         // Inline runs see the ring's frames and finish before the next frame is read; worker
         // runs get copies and overlap with decoding, one at a time per algorithm.
-        const copies = algo.inline ? input : input.map(cloneFrame);
+        const copies = algo.inline ? input : this.#snapshot(algo, input);
         const record = algo.last.then(() => this.#runOnce(algo, copies, frame, performance.now()));
         algo.last = record;
         records.push(record);
@@ -480,7 +485,7 @@ export class Inference {
         const input = this.dispatcher.getFrames(algo.schedule.frameCount, algo.schedule.frameStep);
         if (!input) continue;
         algo.busy = true;
-        const copies = input.map(cloneFrame);
+        const copies = this.#snapshot(algo, input);
         const run: Promise<void> = Promise.resolve().then(async () => {
           const record = await this.#runOnce(algo, copies, frame, arrival);
           this.dispatcher.collect(record);
@@ -506,6 +511,21 @@ export class Inference {
     return frames;
   }
 
+  /** Copies frames into one buffer the run owns (recycled from earlier runs when possible). */
+  #snapshot(algo: LoadedAlgo, input: Frame[]): Frame[] {
+    let total = 0;
+    for (const f of input) total += f.data.byteLength;
+    let buffer = algo.spare.pop();
+    if (!buffer || buffer.byteLength !== total) buffer = new ArrayBuffer(total);
+    let offset = 0;
+    return input.map((f) => {
+      const data = new Uint8Array(buffer, offset, f.data.byteLength);
+      data.set(f.data);
+      offset += f.data.byteLength;
+      return { ...f, data };
+    });
+  }
+
   async #afterFrame(frame: Frame, ran: AlgoRecord[]): Promise<void> {
     let shown = frame;
     if (this.#process) {
@@ -529,7 +549,11 @@ export class Inference {
     const started = performance.now();
     let record: AlgoRecord;
     try {
-      record = { ...base, result: await algo.runner.run(input) };
+      const runner = algo.runner;
+      const result = runner instanceof WorkerRunner && !algo.inline
+        ? runner.runTransfer(input, (buffer) => algo.spare.length < 4 && algo.spare.push(buffer))
+        : runner.run(input);
+      record = { ...base, result: await result };
     } catch (e) {
       algo.stats.errors++;
       record = { ...base, error: errorMessage(e) };
@@ -540,4 +564,30 @@ export class Inference {
     algo.lagMs.add(now - arrival);
     return record;
   }
+}
+
+/** Calls `init`, disposing the runner when it fails; errors become {@link PluginError}s. */
+async function initOrDispose(runner: AlgoRunner, options: unknown, name: string): Promise<void> {
+  try {
+    await runner.init(options);
+  } catch (e) {
+    await runner.dispose().catch(() => {});
+    if (e instanceof PluginError) throw e;
+    throw new PluginError(`${name}: init failed: ${errorMessage(e)}`);
+  }
+}
+
+/** Strings in plugin options that name existing files or directories (granted for reading). */
+function existingPaths(options: unknown, found: string[] = [], depth = 0): string[] {
+  if (typeof options === "string") {
+    if (options.length < 4096 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(options)) {
+      try {
+        Deno.statSync(options);
+        found.push(options);
+      } catch { /* not a path */ }
+    }
+  } else if (options && typeof options === "object" && depth < 4) {
+    for (const value of Object.values(options)) existingPaths(value, found, depth + 1);
+  }
+  return found;
 }

@@ -99,11 +99,11 @@ async function runCommand(args: string[]): Promise<number> {
   const dispatcher = new Dispatcher();
   const inference = new Inference(dispatcher);
   try {
-    for (const algo of config.algos) await loadAlgo(inference, algo);
     const player = new Player(new FFmpegProducer(config.producer), source, {
       progress: values.quiet ? false : "auto",
     });
-    await player.open();
+    await player.open(); // a bad source fails before any plugin starts
+    for (const algo of config.algos) await loadAlgo(inference, algo);
     const paths = [...config.sinks.map((s) => s.path), ...(values.out ? [values.out] : [])];
     for (const path of paths) dispatcher.addSink(await JsonlSink.open(path));
     if (paths.length === 0) dispatcher.addSink(new StdoutSink());

@@ -414,7 +414,7 @@ Deno.test("remote: relative imports and import.meta.url resolve against the plug
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "src/cli.ts", ...args],
+    args: ["run", "-A", "--unstable-worker-options", "src/cli.ts", ...args],
     cwd: ROOT.pathname,
     env: { NO_COLOR: "1" },
     stdout: "piped",

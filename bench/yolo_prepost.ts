@@ -15,7 +15,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { decodeYolo, letterbox, parseNames, readOnnxMetadata } from "../plugins/yolo.ts";
-import type { Frame } from "../src/frame.ts";
+import { cloneFrame, FFmpegProducer, type Frame, probe } from "../mod.ts";
 
 function arg(name: string, fallback: string): string {
   const i = Deno.args.indexOf(`--${name}`);
@@ -31,54 +31,14 @@ const clip = arg("clip", here("../../shared/media/car-detection.mp4"));
 const count = Number(arg("frames", "30"));
 const threads = Number(arg("threads", "0"));
 
+/** `n` frames spread evenly over the clip, decoded by the library's own producer. */
 async function decodeFrames(path: string, n: number): Promise<Frame[]> {
-  const probe = await new Deno.Command("ffprobe", {
-    args: [
-      "-v",
-      "error",
-      "-select_streams",
-      "v:0",
-      "-show_entries",
-      "stream=width,height,duration",
-      "-of",
-      "csv=p=0",
-      path,
-    ],
-    stdout: "piped",
-  }).output();
-  const [width, height, duration] = new TextDecoder().decode(probe.stdout).trim().split(",")
-    .map(Number);
-  const fps = n / Math.max(1, (duration || 10) - 0.5); // spread the frames over the clip
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      "-v",
-      "error",
-      "-i",
-      path,
-      "-vf",
-      `fps=${fps}`,
-      "-frames:v",
-      String(n),
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      "bgr24",
-      "-",
-    ],
-    stdout: "piped",
-  }).output();
-  if (!out.success) throw new Error(`ffmpeg failed on ${path}`);
-  const size = width * height * 3;
+  const info = await probe(path);
   const frames: Frame[] = [];
-  for (let i = 0; i + size <= out.stdout.length; i += size) {
-    frames.push({
-      data: out.stdout.subarray(i, i + size),
-      width,
-      height,
-      format: "bgr24",
-      index: frames.length,
-      time: frames.length / fps,
-    });
+  const fps = n / (info.duration ?? n);
+  for await (const frame of new FFmpegProducer().read(path, { info, fps })) {
+    frames.push(cloneFrame(frame));
+    if (frames.length === n) break;
   }
   return frames;
 }

@@ -11,6 +11,7 @@ import YoloDetector, {
 } from "../plugins/yolo.ts";
 import { InputError, PluginError } from "../src/errors.ts";
 import type { Frame, PixelFormat } from "../src/frame.ts";
+import { cloneFrame, FFmpegProducer, probe } from "../mod.ts";
 import { constantOutputModel, encodeModel } from "./onnx_builder.ts";
 
 const PAD = 114 / 255;
@@ -438,47 +439,13 @@ async function clipExists(): Promise<boolean> {
   }
 }
 
-/** Decodes one frame at `seconds` as bgr24 with ffmpeg. */
+/** Decodes one frame at `seconds` as bgr24 with the library's own producer. */
 async function decodeFrame(path: string, seconds: number): Promise<Frame> {
-  const probe = await new Deno.Command("ffprobe", {
-    args: [
-      "-v",
-      "error",
-      "-select_streams",
-      "v:0",
-      "-show_entries",
-      "stream=width,height",
-      "-of",
-      "csv=p=0",
-      path,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(probe.success, new TextDecoder().decode(probe.stderr));
-  const [width, height] = new TextDecoder().decode(probe.stdout).trim().split(",").map(Number);
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      "-v",
-      "error",
-      "-ss",
-      String(seconds),
-      "-i",
-      path,
-      "-frames:v",
-      "1",
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      "bgr24",
-      "-",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  assert.equal(out.stdout.length, width * height * 3);
-  return { data: out.stdout, width, height, format: "bgr24", index: 0, time: seconds };
+  const info = await probe(path);
+  for await (const frame of new FFmpegProducer().read(path, { info, position: seconds })) {
+    return cloneFrame(frame);
+  }
+  throw new Error(`no frame at ${seconds} s in ${path}`);
 }
 
 Deno.test({

@@ -96,7 +96,8 @@ async function runCommand(args: string[]): Promise<number> {
   const fps = parseNumber("fps", values.fps) ?? config.fps;
   const position = parseNumber("position", values.position) ?? config.position;
 
-  const dispatcher = new Dispatcher();
+  // A realtime run may last for days: keep only the newest results in memory (sinks get all).
+  const dispatcher = new Dispatcher(mode === "realtime" ? { keepResults: 1000 } : {});
   const inference = new Inference(dispatcher);
   try {
     const player = new Player(new FFmpegProducer(config.producer), source, {

@@ -152,7 +152,8 @@ interface LoadedAlgo {
 /** Offline: a played frame waiting for its runs, to be handed on in order. */
 interface PendingFrame {
   frame: Frame;
-  records: Promise<AlgoRecord>[];
+  /** `undefined` for a run that stop() cancelled before it started. */
+  records: Promise<AlgoRecord | undefined>[];
 }
 
 /**
@@ -211,6 +212,7 @@ export class Inference {
   #player?: Player;
   #abort?: AbortController;
   #running = false;
+  #finalMetrics?: Metrics;
 
   /** Creates an inference over a dispatcher (a new one by default). */
   constructor(dispatcher: Dispatcher = new Dispatcher(), options: InferenceOptions = {}) {
@@ -249,6 +251,11 @@ export class Inference {
       trust: options.trust,
       onWarning: this.#onEvent,
     };
+    if (options.name !== undefined && this.#algos.some((a) => a.name === options.name)) {
+      throw new InputError(
+        `an algorithm named '${options.name}' is already loaded (set a unique name)`,
+      );
+    }
     if (plugin !== undefined && options.worker !== false) {
       const worker = new WorkerRunner(await fetchPlugin(plugin, verify), {
         name: options.name,
@@ -336,8 +343,9 @@ export class Inference {
     this.#abort?.abort();
   }
 
-  /** Per-algorithm and player metrics of the current or last run. */
+  /** Per-algorithm and player metrics of the current or last run (also after dispose()). */
   metrics(): Metrics {
+    if (this.#finalMetrics && this.#algos.length === 0) return this.#finalMetrics;
     const algos: Record<string, AlgoMetrics> = {};
     for (const a of this.#algos) {
       const runner = a.runner as { restarts?: number; disabled?: boolean };
@@ -427,6 +435,7 @@ export class Inference {
 
   /** Calls every algorithm's `dispose()` (and ends their workers). */
   async dispose(): Promise<void> {
+    this.#finalMetrics = this.metrics();
     await Promise.all(this.#algos.splice(0).map((a) => a.runner.dispose().catch(() => {})));
   }
 
@@ -437,7 +446,7 @@ export class Inference {
       if (this.#abort?.signal.aborted) break; // frames already in the pipe when stop() came
       frames++;
       this.dispatcher.addFrame(frame);
-      const records: Promise<AlgoRecord>[] = [];
+      const records: Promise<AlgoRecord | undefined>[] = [];
       let awaitNow = false;
       for (const algo of this.#algos) {
         if (!algo.schedule.dueAtFrame(frame.index, this.#player!.fps)) continue;
@@ -446,7 +455,11 @@ export class Inference {
         // Inline runs see the ring's frames and finish before the next frame is read; worker
         // runs get copies and overlap with decoding, one at a time per algorithm.
         const copies = algo.inline ? input : this.#snapshot(algo, input);
-        const record = algo.last.then(() => this.#runOnce(algo, copies, frame, performance.now()));
+        const record = algo.last.then(() =>
+          this.#abort?.signal.aborted
+            ? undefined
+            : this.#runOnce(algo, copies, frame, performance.now())
+        );
         algo.last = record;
         records.push(record);
         awaitNow ||= algo.inline;
@@ -458,13 +471,20 @@ export class Inference {
     return frames;
   }
 
-  /** Offline: collects, in order, the records of pending frames until `keep` remain. */
+  /**
+   * Offline: collects, in order, the records of pending frames until `keep` remain. After
+   * stop(), frames whose runs did not all finish are dropped, as frames still in the pipe are.
+   */
   async #handOn(pending: PendingFrame[], keep: number): Promise<void> {
     while (pending.length > keep) {
       const { frame, records } = pending.shift()!;
       const ran = await Promise.all(records);
-      for (const record of ran) this.dispatcher.collect(record);
-      await this.#afterFrame(frame, ran);
+      if (ran.includes(undefined)) {
+        pending.length = 0;
+        return;
+      }
+      for (const record of ran as AlgoRecord[]) this.dispatcher.collect(record);
+      await this.#afterFrame(frame, ran as AlgoRecord[]);
     }
   }
 
@@ -577,13 +597,13 @@ async function initOrDispose(runner: AlgoRunner, options: unknown, name: string)
   }
 }
 
-/** Strings in plugin options that name existing files or directories (granted for reading). */
+/** Strings in plugin options that name existing files (granted for reading). */
 function existingPaths(options: unknown, found: string[] = [], depth = 0): string[] {
   if (typeof options === "string") {
     if (options.length < 4096 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(options)) {
       try {
-        Deno.statSync(options);
-        found.push(options);
+        // files only: a directory (even "/") must be granted explicitly in `permissions`
+        if (Deno.statSync(options).isFile) found.push(options);
       } catch { /* not a path */ }
     }
   } else if (options && typeof options === "object" && depth < 4) {

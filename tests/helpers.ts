@@ -207,7 +207,16 @@ export interface CliOutput {
 /** Runs `deno run -A src/cli.ts ...args` as a subprocess (cwd: the project root by default). */
 export async function runCli(args: string[], options: { cwd?: string } = {}): Promise<CliOutput> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-worker-options", "--quiet", "--config", `${ROOT}/deno.json`, CLI, ...args],
+    args: [
+      "run",
+      "-A",
+      "--unstable-worker-options",
+      "--quiet",
+      "--config",
+      `${ROOT}/deno.json`,
+      CLI,
+      ...args,
+    ],
     cwd: options.cwd ?? ROOT,
     stdin: "null",
     stdout: "piped",

@@ -48,7 +48,7 @@ export class Schedule implements ScheduleOptions {
   readonly frameStep: number;
   /** Seconds between runs. */
   readonly interval: number;
-  #lastStart = -Infinity;
+  #nextDue = -Infinity;
 
   /** Validates the numbers; throws {@link InputError} naming the bad one. */
   constructor(options: ScheduleOptions, label = "algo") {
@@ -92,12 +92,15 @@ export class Schedule implements ScheduleOptions {
   }
 
   /**
-   * Realtime: decides a tick at wall-clock `nowMs`. Due once `interval` seconds have passed
-   * since the last start; a due tick while `busy` is skipped (and the clock restarts).
+   * Realtime: decides a tick at wall-clock `nowMs`. Due every `interval` seconds, keeping the
+   * phase (ticks come with frames, so a tick up to a quarter interval or 10 ms early counts);
+   * a due tick while `busy` is skipped. After falling a whole interval behind, the clock
+   * restarts at `nowMs`.
    */
   tick(nowMs: number, busy: boolean): TickDecision {
-    if (nowMs - this.#lastStart < this.interval * 1000) return "wait";
-    this.#lastStart = nowMs;
+    const period = this.interval * 1000;
+    if (nowMs < this.#nextDue - Math.min(period / 4, 10)) return "wait";
+    this.#nextDue = (nowMs - this.#nextDue > period ? nowMs : this.#nextDue) + period;
     return busy ? "skip" : "run";
   }
 }

@@ -35,6 +35,7 @@ import {
   probe,
   type SourceInfo,
 } from "../mod.ts";
+import { writeSection } from "./report.ts";
 
 /** Output sizes measured. */
 const SIZES: readonly [number, number][] = [[640, 360], [1280, 720], [1920, 1080]];
@@ -478,7 +479,7 @@ async function main(): Promise<void> {
       ),
       "",
     ].join("\n");
-    await writeSection(section);
+    await writeSection(SECTION, section);
     console.error(`wrote ${BENCHMARKS_MD.pathname}`);
   }
 }
@@ -505,29 +506,6 @@ function interpretation(allMet: boolean, pipeShare: number, everyNth: number): s
     "scaling), so it is bounded by decoding, close to plain decode, and can beat (b), which scales and " +
     "converts every frame.",
   ];
-}
-
-/** Writes `section` into BENCHMARKS.md, replacing only the section with the same heading. */
-async function writeSection(section: string): Promise<void> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(BENCHMARKS_MD);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    text = "# Benchmarks\n\nOne section per benchmark; each benchmark rewrites only its own " +
-      "section.\n";
-  }
-  const lines = text.split("\n");
-  const start = lines.findIndex((l) => l.trimEnd() === SECTION);
-  let before = text;
-  let after = "";
-  if (start >= 0) {
-    const next = lines.findIndex((l, i) => i > start && /^## /.test(l));
-    before = lines.slice(0, start).join("\n");
-    after = next < 0 ? "" : lines.slice(next).join("\n");
-  }
-  const parts = [before.trimEnd(), section.trim(), after.trim()].filter((p) => p !== "");
-  await Deno.writeTextFile(BENCHMARKS_MD, parts.join("\n\n") + "\n");
 }
 
 if (import.meta.main) await main();

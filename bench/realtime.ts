@@ -43,6 +43,7 @@ import {
   Player,
   type PluginPermissions,
 } from "../mod.ts";
+import { writeSection } from "./report.ts";
 
 const SECTION = "## Realtime";
 const BENCHMARKS_MD = new URL("../BENCHMARKS.md", import.meta.url);
@@ -576,29 +577,6 @@ async function machine(ffmpeg: string, loads: string): Promise<string[]> {
   ];
 }
 
-/** Writes `section` into BENCHMARKS.md, replacing only the section with the same heading. */
-async function writeSection(section: string): Promise<void> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(BENCHMARKS_MD); // re-read right before writing
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    text = "# Benchmarks\n\nOne section per benchmark; each benchmark rewrites only its own " +
-      "section.\n";
-  }
-  const lines = text.split("\n");
-  const start = lines.findIndex((l) => l.trimEnd() === SECTION);
-  let before = text;
-  let after = "";
-  if (start >= 0) {
-    const next = lines.findIndex((l, i) => i > start && /^## /.test(l));
-    before = lines.slice(0, start).join("\n");
-    after = next < 0 ? "" : lines.slice(next).join("\n");
-  }
-  const parts = [before.trimEnd(), section.trim(), after.trim()].filter((p) => p !== "");
-  await Deno.writeTextFile(BENCHMARKS_MD, parts.join("\n\n") + "\n");
-}
-
 // ---- main ---------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -754,7 +732,7 @@ async function main(): Promise<void> {
       ...interpretationText(paced, two, dispatch),
       "",
     ].join("\n");
-    await writeSection(section);
+    await writeSection(SECTION, section);
     console.error(`wrote ${BENCHMARKS_MD.pathname}`);
   }
   // A worker plugin cannot be interrupted by terminate() while in native code: make sure the

@@ -41,6 +41,7 @@ import YoloDetector, {
   type YoloOptions,
   yoloSessionOptions,
 } from "../plugins/yolo.ts";
+import { writeSection } from "./report.ts";
 
 const DEFAULT_MODEL = "/work/shared/models/yolov8n_int8.onnx";
 const DEFAULT_CLIP = "/work/shared/media/car-detection.mp4";
@@ -864,7 +865,7 @@ async function main(): Promise<void> {
       }),
       "",
     ].join("\n");
-    await writeSection(section);
+    await writeSection(SECTION, section);
     console.error(`wrote ${BENCHMARKS_MD.pathname}`);
   }
 }
@@ -942,29 +943,6 @@ function interpretation(f: Findings): string[] {
       "`yoloSessionOptions` (the session options, exported so this benchmark uses the same).",
   );
   return lines;
-}
-
-/** Writes `section` into BENCHMARKS.md, replacing only the section with the same heading. */
-async function writeSection(section: string): Promise<void> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(BENCHMARKS_MD);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    text = "# Benchmarks\n\nOne section per benchmark; each benchmark rewrites only its own " +
-      "section.\n";
-  }
-  const lines = text.split("\n");
-  const start = lines.findIndex((l) => l.trimEnd() === SECTION);
-  let before = text;
-  let after = "";
-  if (start >= 0) {
-    const next = lines.findIndex((l, i) => i > start && /^## /.test(l));
-    before = lines.slice(0, start).join("\n");
-    after = next < 0 ? "" : lines.slice(next).join("\n");
-  }
-  const parts = [before.trimEnd(), section.trim(), after.trim()].filter((p) => p !== "");
-  await Deno.writeTextFile(BENCHMARKS_MD, parts.join("\n\n") + "\n");
 }
 
 if (import.meta.main) await main();

@@ -6,7 +6,8 @@ import type { Detection } from "../plugins/yolo.ts";
 const [source = "../shared/media/car-detection.mp4", model = "../shared/models/yolov8n_int8.onnx"] =
   Deno.args;
 const inference = new Inference();
-// Runs in a worker (plugins loaded by path do), overlapping with decoding.
+// Runs in workers (plugins loaded by path do), overlapping with decoding: two instances,
+// each with half the cores, take turns on the frames.
 await inference.loadAlgo(new URL("../plugins/yolo.ts", import.meta.url), {
   name: "yolo",
   frameCount: 1,
@@ -14,6 +15,7 @@ await inference.loadAlgo(new URL("../plugins/yolo.ts", import.meta.url), {
   interval: 0.2,
   options: { model, confidence: 0.4 },
   permissions: { ffi: true },
+  instances: 2,
 });
 const player = new Player(new FFmpegProducer(), source);
 const summary = await inference.start(player, { mode: "offline" });

@@ -38,14 +38,36 @@ export abstract class BaseAlgo<Options = unknown, Result = unknown> {
     this.name = name ?? this.constructor.name;
   }
 
-  /** Loads models and other state. Called once before the first `run`. */
-  init(_options: Options): void | Promise<void> {}
+  /**
+   * Loads models and other state. Called once before the first `run`. `context` says which
+   * of the algorithm's parallel instances this is (see `LoadAlgoOptions.instances`).
+   */
+  init(_options: Options, _context?: AlgoContext): void | Promise<void> {}
 
   /** Infers on exactly `frameCount` frames, oldest first. */
   abstract run(frames: Frame[]): Result | Promise<Result>;
 
   /** Releases resources. Called once when the pipeline ends. */
   dispose(): void | Promise<void> {}
+}
+
+/**
+ * What `init` learns about where it runs: this instance's number and how many instances of
+ * the algorithm run side by side (a plugin loaded with `instances: 2` is initialised twice,
+ * in two workers). Plugins that size thread pools divide the cores by `instances`.
+ *
+ * @example
+ * ```ts
+ * import type { AlgoContext } from "@stream-infer/stream-infer";
+ * const context: AlgoContext = { instance: 0, instances: 2 };
+ * const threads = Math.max(1, Math.floor(navigator.hardwareConcurrency / context.instances));
+ * ```
+ */
+export interface AlgoContext {
+  /** This instance's number, from 0. */
+  instance: number;
+  /** How many instances of the algorithm run side by side (>= 1). */
+  instances: number;
 }
 
 /**
@@ -62,7 +84,7 @@ export interface AlgoLike {
   /** Optional display name. */
   readonly name?: string;
   /** Optional initialiser. */
-  init?(options: unknown): unknown;
+  init?(options: unknown, context?: AlgoContext): unknown;
   /** Infers on the given frames. */
   run(frames: Frame[]): unknown;
   /** Optional clean-up. */
@@ -112,4 +134,12 @@ export interface LoadAlgoOptions extends ScheduleOptions {
   permissions?: PluginPermissions;
   /** Worker plugins only: a run taking longer fails and restarts the worker (default 30000). */
   timeoutMs?: number;
+  /**
+   * Worker plugins only: how many instances run side by side, each in its own worker with
+   * the same `init` options (default 1). Offline, run k goes to instance k mod `instances`
+   * and records are still handed on in frame order; realtime, a tick goes to an idle
+   * instance. Meant for algorithms that keep no state between runs: each instance sees only
+   * its share of the runs.
+   */
+  instances?: number;
 }

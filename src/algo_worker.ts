@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { AlgoLike } from "./algo.ts";
+import type { AlgoContext, AlgoLike } from "./algo.ts";
 import type { Frame, PixelFormat } from "./frame.ts";
 import { algoClassOf } from "./plugin.ts";
 import { errorMessage } from "./runner.ts";
@@ -79,7 +79,7 @@ export interface RemoteError {
  * ```
  */
 export type ToWorker =
-  | { type: "init"; options: unknown }
+  | { type: "init"; options: unknown; context?: AlgoContext }
   | { type: "run"; id: number; frames: FrameLayout[]; buffers: ArrayBufferLike[] }
   | { type: "dispose" };
 
@@ -158,7 +158,7 @@ export function serve(module: Record<string, unknown>, label: string): void {
     scope.postMessage(message, transfer);
   };
 
-  const init = async (options: unknown): Promise<void> => {
+  const init = async (options: unknown, context: AlgoContext): Promise<void> => {
     let Cls;
     try {
       Cls = algoClassOf(module, label);
@@ -178,7 +178,7 @@ export function serve(module: Record<string, unknown>, label: string): void {
       ? instance.name
       : instance.constructor?.name || undefined;
     try {
-      await instance.init?.(options);
+      await instance.init?.(options, context);
     } catch (e) {
       const message = `${name ?? label}: init failed: ${errorMessage(e)}`;
       post({ type: "failed", error: { name: "PluginError", message, kind: "plugin" } });
@@ -255,7 +255,7 @@ export function serve(module: Record<string, unknown>, label: string): void {
     const msg = event.data;
     switch (msg.type) {
       case "init":
-        void init(msg.options);
+        void init(msg.options, msg.context ?? { instance: 0, instances: 1 });
         break;
       case "run":
         void run(msg.id, msg.frames, msg.buffers);

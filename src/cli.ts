@@ -144,6 +144,7 @@ function loadAlgo(inference: Inference, algo: AlgoConfig): Promise<void> {
     integrity: algo.integrity,
     trust: algo.trust,
     permissions: algo.permissions,
+    instances: algo.instances,
   });
 }
 

@@ -41,6 +41,8 @@ export interface AlgoConfig {
   trust?: boolean;
   /** What the plugin may access when it runs in a worker (relative paths resolved). */
   permissions?: PluginPermissions;
+  /** Instances of the plugin running side by side, each in its own worker (default 1). */
+  instances?: number;
 }
 
 /**
@@ -332,6 +334,7 @@ export function parseConfig(text: string, file: string): PipelineConfig {
         "integrity",
         "trust",
         "permissions",
+        "instances",
       ]);
       if (entry.plugin === undefined) at.fail(path, "missing key 'plugin'");
       const plugin = str(at, [...path, "plugin"], entry.plugin);
@@ -348,6 +351,11 @@ export function parseConfig(text: string, file: string): PipelineConfig {
           ? 1
           : num(at, [...path, "interval"], entry.interval, { above: 0 }),
         ...(entry.options !== undefined ? { options: entry.options } : {}),
+        ...(entry.instances !== undefined
+          ? {
+            instances: num(at, [...path, "instances"], entry.instances, { integer: true, min: 1 }),
+          }
+          : {}),
         ...pluginKeys(at, path, entry, baseDir),
       });
     });

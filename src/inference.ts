@@ -89,6 +89,8 @@ export interface AlgoInfo {
   interval: number;
   /** The plugin it was loaded from, if any. */
   plugin?: string;
+  /** Instances running side by side, when more than one. */
+  instances?: number;
 }
 
 /**
@@ -134,17 +136,22 @@ export interface RunSummary {
 interface LoadedAlgo {
   name: string;
   schedule: Schedule;
-  runner: AlgoRunner;
+  /** One runner per instance (`instances`, default 1). */
+  runners: AlgoRunner[];
+  /** Realtime: which runners have a run in flight. */
+  busy: boolean[];
   /** Runs on this thread: offline runs are awaited in place, with no frame copies. */
   inline: boolean;
   plugin?: string;
   stats: AlgoStats;
   skipped: number;
-  busy: boolean;
   runMs: Samples;
   lagMs: Samples;
-  /** Offline: the previous run's promise, so one algorithm's runs stay in order. */
-  last: Promise<unknown>;
+  /** Offline: per instance, the previous run's promise, so each instance's runs stay in
+   * order. */
+  lanes: Promise<unknown>[];
+  /** Offline: runs started, which picks the next run's instance. */
+  started: number;
   /** Buffers back from the worker, reused for the next frame copies. */
   spare: ArrayBuffer[];
 }
@@ -243,7 +250,16 @@ export class Inference {
     const plugin = typeof algo === "string" || algo instanceof URL ? String(algo) : undefined;
     const label = options.name ?? plugin ?? (algo as AlgoLike).name ?? "algo";
     const schedule = new Schedule(options, label);
-    let runner: AlgoRunner;
+    const instances = options.instances ?? 1;
+    if (!Number.isInteger(instances) || instances < 1) {
+      throw new InputError(`${label}: instances must be an integer >= 1 (got ${instances})`);
+    }
+    if (instances > 1 && (plugin === undefined || options.worker === false)) {
+      throw new InputError(
+        `${label}: instances > 1 needs a plugin run in workers (a path or URL, not worker: false)`,
+      );
+    }
+    const runners: AlgoRunner[] = [];
     let instanceName: string | undefined;
     const verify = {
       base: this.#pluginBase,
@@ -257,16 +273,23 @@ export class Inference {
       );
     }
     if (plugin !== undefined && options.worker !== false) {
-      const worker = new WorkerRunner(await fetchPlugin(plugin, verify), {
-        name: options.name,
-        permissions: options.permissions,
-        extraRead: existingPaths(options.options),
-        timeoutMs: options.timeoutMs,
-        onEvent: (event) => this.#onEvent(event.message),
-      });
-      runner = worker;
-      await initOrDispose(runner, options.options, label);
-      instanceName = worker.algoName;
+      const source = await fetchPlugin(plugin, verify);
+      const extraRead = existingPaths(options.options);
+      const workers = Array.from({ length: instances }, (_, instance) =>
+        new WorkerRunner(source, {
+          name: options.name,
+          permissions: options.permissions,
+          extraRead,
+          timeoutMs: options.timeoutMs,
+          context: { instance, instances },
+          onEvent: (event) =>
+            this.#onEvent(
+              instances > 1 ? `[instance ${instance}] ${event.message}` : event.message,
+            ),
+        }));
+      runners.push(...workers);
+      await initAll(runners, options.options, label);
+      instanceName = workers[0].algoName;
     } else {
       let instance: AlgoLike;
       if (plugin !== undefined) {
@@ -282,7 +305,7 @@ export class Inference {
           throw new PluginError(`${label}: the algorithm has no run(frames) method`);
         }
       }
-      runner = new InlineRunner(instance);
+      runners.push(new InlineRunner(instance));
       instanceName = instance.name ?? instance.constructor?.name;
       if (this.#algos.some((a) => a.name === (options.name ?? instanceName))) {
         throw new InputError(
@@ -291,37 +314,39 @@ export class Inference {
           }' is already loaded (set a unique name)`,
         );
       }
-      await initOrDispose(runner, options.options, options.name ?? instanceName ?? label);
+      await initAll(runners, options.options, options.name ?? instanceName ?? label);
     }
     const name = options.name ?? instanceName ?? "algo";
     if (this.#algos.some((a) => a.name === name)) {
-      await runner.dispose().catch(() => {});
+      await disposeAll(runners);
       throw new InputError(`an algorithm named '${name}' is already loaded (set a unique name)`);
     }
     this.#algos.push({
       name,
       schedule,
-      runner,
-      inline: !(runner instanceof WorkerRunner),
+      runners,
+      busy: runners.map(() => false),
+      inline: !(runners[0] instanceof WorkerRunner),
       plugin,
       stats: { runs: 0, errors: 0 },
       skipped: 0,
-      busy: false,
       runMs: new Samples(),
       lagMs: new Samples(),
-      last: Promise.resolve(),
+      lanes: runners.map(() => Promise.resolve()),
+      started: 0,
       spare: [],
     });
   }
 
   /** The loaded algorithms with their schedules. */
   listAlgos(): AlgoInfo[] {
-    return this.#algos.map(({ name, schedule, plugin }) => ({
+    return this.#algos.map(({ name, schedule, plugin, runners }) => ({
       name,
       frameCount: schedule.frameCount,
       frameStep: schedule.frameStep,
       interval: schedule.interval,
       ...(plugin ? { plugin } : {}),
+      ...(runners.length > 1 ? { instances: runners.length } : {}),
     }));
   }
 
@@ -348,13 +373,13 @@ export class Inference {
     if (this.#finalMetrics && this.#algos.length === 0) return this.#finalMetrics;
     const algos: Record<string, AlgoMetrics> = {};
     for (const a of this.#algos) {
-      const runner = a.runner as { restarts?: number; disabled?: boolean };
+      const runners = a.runners as { restarts?: number; disabled?: boolean }[];
       algos[a.name] = {
         runs: a.stats.runs,
         skipped: a.skipped,
         errors: a.stats.errors,
-        restarts: runner.restarts ?? 0,
-        disabled: runner.disabled ?? false,
+        restarts: runners.reduce((sum, r) => sum + (r.restarts ?? 0), 0),
+        disabled: runners.every((r) => r.disabled ?? false),
         runMs: a.runMs.percentiles(),
         lagMs: a.lagMs.percentiles(),
       };
@@ -399,7 +424,9 @@ export class Inference {
       for (const a of this.#algos) {
         a.stats = { runs: 0, errors: 0 };
         a.skipped = 0;
-        a.busy = false;
+        a.busy.fill(false);
+        a.lanes.fill(Promise.resolve());
+        a.started = 0;
         a.runMs = new Samples();
         a.lagMs = new Samples();
       }
@@ -436,7 +463,7 @@ export class Inference {
   /** Calls every algorithm's `dispose()` (and ends their workers). */
   async dispose(): Promise<void> {
     this.#finalMetrics = this.metrics();
-    await Promise.all(this.#algos.splice(0).map((a) => a.runner.dispose().catch(() => {})));
+    await Promise.all(this.#algos.splice(0).map((a) => disposeAll(a.runners)));
   }
 
   async #runOffline(play: AsyncIterable<Frame>): Promise<number> {
@@ -453,14 +480,16 @@ export class Inference {
         const input = this.dispatcher.getFrames(algo.schedule.frameCount, algo.schedule.frameStep);
         if (!input) continue;
         // Inline runs see the ring's frames and finish before the next frame is read; worker
-        // runs get copies and overlap with decoding, one at a time per algorithm.
+        // runs get copies and overlap with decoding, one at a time per instance, and the
+        // instance is picked by turn so that every run gives the same records.
         const copies = algo.inline ? input : this.#snapshot(algo, input);
-        const record = algo.last.then(() =>
+        const lane = algo.started++ % algo.runners.length;
+        const record = algo.lanes[lane].then(() =>
           this.#abort?.signal.aborted
             ? undefined
-            : this.#runOnce(algo, copies, frame, performance.now())
+            : this.#runOnce(algo, lane, copies, frame, performance.now())
         );
-        algo.last = record;
+        algo.lanes[lane] = record;
         records.push(record);
         awaitNow ||= algo.inline;
       }
@@ -498,20 +527,22 @@ export class Inference {
       const arrival = performance.now();
       this.dispatcher.addFrame(frame);
       for (const algo of this.#algos) {
-        if ((algo.runner as { disabled?: boolean }).disabled) continue;
-        const decision = algo.schedule.tick(arrival, algo.busy);
+        const usable = algo.runners.map((r) => !(r as { disabled?: boolean }).disabled);
+        if (!usable.includes(true)) continue;
+        const idle = usable.findIndex((ok, i) => ok && !algo.busy[i]);
+        const decision = algo.schedule.tick(arrival, idle < 0);
         if (decision === "skip") algo.skipped++;
         if (decision !== "run") continue;
         const input = this.dispatcher.getFrames(algo.schedule.frameCount, algo.schedule.frameStep);
         if (!input) continue;
-        algo.busy = true;
+        algo.busy[idle] = true;
         const copies = this.#snapshot(algo, input);
         const run: Promise<void> = Promise.resolve().then(async () => {
-          const record = await this.#runOnce(algo, copies, frame, arrival);
+          const record = await this.#runOnce(algo, idle, copies, frame, arrival);
           this.dispatcher.collect(record);
           finished.push(record);
         }).finally(() => {
-          algo.busy = false;
+          algo.busy[idle] = false;
           inFlight.delete(run);
         });
         inFlight.add(run);
@@ -556,6 +587,7 @@ export class Inference {
 
   async #runOnce(
     algo: LoadedAlgo,
+    instance: number,
     input: Frame[],
     newest: Frame,
     arrival: number,
@@ -569,9 +601,12 @@ export class Inference {
     const started = performance.now();
     let record: AlgoRecord;
     try {
-      const runner = algo.runner;
+      const runner = algo.runners[instance];
       const result = runner instanceof WorkerRunner && !algo.inline
-        ? runner.runTransfer(input, (buffer) => algo.spare.length < 4 && algo.spare.push(buffer))
+        ? runner.runTransfer(
+          input,
+          (buffer) => algo.spare.length < 2 + 2 * algo.runners.length && algo.spare.push(buffer),
+        )
         : runner.run(input);
       record = { ...base, result: await result };
     } catch (e) {
@@ -586,15 +621,22 @@ export class Inference {
   }
 }
 
-/** Calls `init`, disposing the runner when it fails; errors become {@link PluginError}s. */
-async function initOrDispose(runner: AlgoRunner, options: unknown, name: string): Promise<void> {
-  try {
-    await runner.init(options);
-  } catch (e) {
-    await runner.dispose().catch(() => {});
-    if (e instanceof PluginError) throw e;
-    throw new PluginError(`${name}: init failed: ${errorMessage(e)}`);
-  }
+/**
+ * Calls every instance's `init` side by side, disposing them all when one fails; errors
+ * become {@link PluginError}s.
+ */
+async function initAll(runners: AlgoRunner[], options: unknown, name: string): Promise<void> {
+  const settled = await Promise.allSettled(runners.map((r) => r.init(options)));
+  const failed = settled.find((s) => s.status === "rejected");
+  if (!failed) return;
+  await disposeAll(runners);
+  const e = (failed as PromiseRejectedResult).reason;
+  if (e instanceof PluginError) throw e;
+  throw new PluginError(`${name}: init failed: ${errorMessage(e)}`);
+}
+
+async function disposeAll(runners: AlgoRunner[]): Promise<void> {
+  await Promise.all(runners.map((r) => r.dispose().catch(() => {})));
 }
 
 /** Strings in plugin options that name existing files (granted for reading). */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AlgoLike } from "./algo.ts";
+import type { AlgoContext, AlgoLike } from "./algo.ts";
 import type { Frame } from "./frame.ts";
 
 /**
@@ -22,7 +22,7 @@ import type { Frame } from "./frame.ts";
  * ```
  */
 export interface AlgoRunner {
-  /** Calls the algorithm's `init(options)`. */
+  /** Calls the algorithm's `init(options, context)`. */
   init(options: unknown): Promise<void>;
   /** Calls the algorithm's `run(frames)`. */
   run(frames: Frame[]): Promise<unknown>;
@@ -49,9 +49,10 @@ export class InlineRunner implements AlgoRunner {
     this.#algo = algo;
   }
 
-  /** Calls `init(options)` if the algorithm has it. */
+  /** Calls `init(options, context)` if the algorithm has it (a single instance). */
   async init(options: unknown): Promise<void> {
-    await this.#algo.init?.(options);
+    const context: AlgoContext = { instance: 0, instances: 1 };
+    await this.#algo.init?.(options, context);
   }
 
   /** Calls `run(frames)`. */

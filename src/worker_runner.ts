@@ -16,6 +16,7 @@ import { PluginError, StreamInferError } from "./errors.ts";
 import type { Frame } from "./frame.ts";
 import { resolvePlugin } from "./plugin.ts";
 import type { AlgoRunner } from "./runner.ts";
+import type { AlgoContext } from "./algo.ts";
 
 /**
  * What a plugin's worker may do. Keys left out are denied. Relative paths are resolved
@@ -132,6 +133,8 @@ export interface WorkerRunnerOptions {
   timeoutMs?: number;
   /** Limit for loading the module and `init` (default 60000 ms). */
   initTimeoutMs?: number;
+  /** Passed to the plugin's `init(options, context)` (default: instance 0 of 1). */
+  context?: AlgoContext;
   /** How long `dispose()` waits for the plugin's `dispose()` (default 2000 ms). */
   disposeTimeoutMs?: number;
   /**
@@ -478,6 +481,7 @@ export class WorkerRunner implements AlgoRunner, AsyncDisposable {
   #initialized = false;
   #ready: Promise<void> = Promise.resolve();
   #queue: Promise<void> = Promise.resolve();
+  readonly #context: AlgoContext;
   #nextId = 1;
   #pool: ArrayBuffer[] = [];
   #restarts = 0;
@@ -511,6 +515,7 @@ export class WorkerRunner implements AlgoRunner, AsyncDisposable {
     this.#maxRestarts = count(options.maxRestarts, 3, "maxRestarts");
     this.#poolSize = count(options.poolSize, 2, "poolSize");
     this.#onEvent = options.onEvent;
+    this.#context = options.context ?? { instance: 0, instances: 1 };
     this.#sandboxOption = options.sandbox ?? true;
     this.#grants = workerPermissions(options.permissions ?? {}, options.extraRead ?? []);
   }
@@ -780,7 +785,7 @@ export class WorkerRunner implements AlgoRunner, AsyncDisposable {
     if (this.#disposing) throw new WorkerRunnerError(`${this.name}: the runner is disposed`);
     this.#spawn();
     const reply = await this.#call(
-      { type: "init", options: this.#initOptions },
+      { type: "init", options: this.#initOptions, context: this.#context },
       [],
       this.#initTimeoutMs,
       `loading the plugin and init timed out after ${this.#initTimeoutMs} ms`,

@@ -55,6 +55,7 @@ algos:
     frameStep: 5
     interval: 0.25
     options: { model: ./yolov8n.onnx, classes: [0, 2] }
+    instances: 2
 sinks:
   - { type: jsonl, path: /out/results.jsonl }
 record: /out/annotated.mp4
@@ -72,6 +73,7 @@ record: /out/annotated.mp4
     frameStep: 5,
     interval: 0.25,
     options: { model: "./yolov8n.onnx", classes: [0, 2] },
+    instances: 2,
   }]);
   assert.deepEqual(config.sinks, [{ type: "jsonl", path: "/out/results.jsonl" }]);
   assert.equal(config.record, "/out/annotated.mp4");
@@ -185,6 +187,9 @@ Deno.test("config: wrong types and out-of-range values name the key and line", (
   fails(algo("interval: -0.5"), 4, "interval");
   fails(algo("interval: soon"), 4, "interval");
   fails(algo("name: [x]"), 4, "name");
+  fails(algo("instances: 0"), 4, "instances");
+  fails(algo("instances: 1.5"), 4, "instances");
+  fails(algo("instances: two"), 4, "instances");
   fails("source: a.mp4\nsinks:\n  - { type: csv, path: r.csv }\n", 3, "type");
   fails("source: a.mp4\nsinks:\n  - { type: jsonl }\n", 3, "path");
 });

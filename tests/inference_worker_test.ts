@@ -81,7 +81,7 @@ async function offlineRun(
   clip: string,
   out: string,
   kind: Kind,
-  options: { hook?: boolean; lookahead?: number } = {},
+  options: { hook?: boolean; lookahead?: number; instances?: number } = {},
 ): Promise<OfflineOut> {
   const dispatcher = new Dispatcher();
   dispatcher.addSink(await JsonlSink.open(out));
@@ -127,7 +127,13 @@ async function offlineRun(
     } else {
       const worker = kind === "worker";
       await inference.loadAlgo("plugins/motion.ts", { ...motion, worker });
-      await inference.loadAlgo(FIXTURE("inf_pixels.ts"), { ...pixels, worker });
+      // pixels keeps no state between runs, so it may run as several instances; motion
+      // compares each frame with the previous run's, so it stays one
+      await inference.loadAlgo(FIXTURE("inf_pixels.ts"), {
+        ...pixels,
+        worker,
+        instances: options.instances,
+      });
     }
     const summary = await started(inference, player(clip), { fps: 10, mode: "offline" });
     return { jsonl: await Deno.readTextFile(out), hooked, frames, summary, events };
@@ -162,11 +168,13 @@ Deno.test("offline: worker runs overlap decoding yet give byte-identical JSONL t
       "testsrc2 moves: motion was detected somewhere",
     );
 
-    const runs: [string, Kind, { hook?: boolean; lookahead?: number }][] = [
+    const runs: [string, Kind, { hook?: boolean; lookahead?: number; instances?: number }][] = [
       ["worker", "worker", {}],
       ["inline", "inline", {}],
       ["worker-hook", "worker", { hook: true }],
       ["worker-hook-lookahead3", "worker", { hook: true, lookahead: 3 }],
+      ["worker-instances2", "worker", { instances: 2 }],
+      ["worker-hook-instances3", "worker", { hook: true, instances: 3 }],
       ["inline-hook", "inline", { hook: true }],
       ["instance-hook", "instance", { hook: true }],
     ];

@@ -8,10 +8,12 @@ import YoloDetector, {
   nms,
   parseNames,
   readOnnxMetadata,
+  yoloSessionOptions,
 } from "../plugins/yolo.ts";
 import { InputError, PluginError } from "../src/errors.ts";
 import type { Frame, PixelFormat } from "../src/frame.ts";
-import { cloneFrame, FFmpegProducer, probe } from "../mod.ts";
+import { cloneFrame, FFmpegProducer, Inference, Player, probe } from "../mod.ts";
+import { ffmpeg, withTempDir } from "./helpers.ts";
 import { constantOutputModel, encodeModel } from "./onnx_builder.ts";
 
 const PAD = 114 / 255;
@@ -130,6 +132,18 @@ Deno.test("letterbox: rejects short data, bad formats and bad sizes", () => {
 // ---------------------------------------------------------------------------------------------
 // iou / nms
 // ---------------------------------------------------------------------------------------------
+
+Deno.test("yoloSessionOptions: parallel instances share the cores unless threads is set", () => {
+  const cores = navigator.hardwareConcurrency;
+  assert.equal(yoloSessionOptions({}).intraOpNumThreads, undefined, "onnxruntime's default");
+  assert.equal(yoloSessionOptions({}, 1).intraOpNumThreads, undefined);
+  assert.equal(yoloSessionOptions({}, 2).intraOpNumThreads, Math.max(1, Math.floor(cores / 2)));
+  assert.equal(yoloSessionOptions({}, cores * 4).intraOpNumThreads, 1, "at least one thread");
+  assert.equal(yoloSessionOptions({ threads: 3 }, 2).intraOpNumThreads, 3, "threads wins");
+  assert.deepEqual(yoloSessionOptions({ spinning: false }, 1).extra, {
+    session: { intra_op: { allow_spinning: "0" } },
+  });
+});
 
 Deno.test("iou: overlap, disjoint, identical and degenerate boxes", () => {
   close(iou([0, 0, 2, 2], [1, 0, 3, 2]), 1 / 3);
@@ -499,5 +513,45 @@ Deno.test({
     } finally {
       await yolo.dispose();
     }
+  },
+});
+
+Deno.test({
+  name: "YOLO pipeline: two instances give the very detections of one, frame by frame",
+  ignore: !REAL_MODEL,
+  fn: async () => {
+    if (!(await clipExists())) {
+      console.log(`yolo_test: ${CLIP.pathname} is missing; skipping`);
+      return;
+    }
+    await withTempDir(async (dir) => {
+      // 2 s from 4 s on (25 frames, cars in view), every frame detected
+      const clip = `${dir}/clip.mkv`;
+      await ffmpeg(["-ss", "4", "-i", CLIP.pathname, "-t", "2", "-an", "-c:v", "ffv1", clip]);
+      const detect = async (instances: number) => {
+        const inference = new Inference();
+        try {
+          await inference.loadAlgo(new URL("../plugins/yolo.ts", import.meta.url), {
+            name: "yolo",
+            frameCount: 1,
+            frameStep: 0,
+            interval: 0.08,
+            options: { model: REAL_MODEL },
+            permissions: { ffi: true },
+            instances,
+          });
+          const player = new Player(new FFmpegProducer(), clip, { progress: false });
+          const summary = await inference.start(player, { mode: "offline" });
+          assert.equal(summary.algos.yolo.errors, 0);
+          return inference.dispatcher.getResults("yolo").map((r) => [r.frame, r.result]);
+        } finally {
+          await inference.dispose();
+        }
+      };
+      const one = await detect(1);
+      assert.equal(one.length, 25);
+      assert.ok(one.some(([, dets]) => (dets as Detection[]).length > 0), "something detected");
+      assert.deepEqual(await detect(2), one);
+    });
   },
 });

@@ -23,7 +23,6 @@
  *
  * @module
  */
-import { tmpdir } from "node:os";
 import {
   BaseAlgo,
   FFmpegProducer,
@@ -35,7 +34,8 @@ import {
   probe,
   type SourceInfo,
 } from "../mod.ts";
-import { writeSection } from "./report.ts";
+import { loadAverage, machine, median, writeSection } from "./report.ts";
+import { ensureClip, run, stdoutOf } from "./tools.ts";
 
 /** Output sizes measured. */
 const SIZES: readonly [number, number][] = [[640, 360], [1280, 720], [1920, 1080]];
@@ -75,65 +75,6 @@ function sizeKey(size?: [number, number]): string {
 
 function taskKey(task: Task): string {
   return `${task.kind}@${sizeKey(task.size)}`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-async function run(binary: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(binary, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${binary} ${args.join(" ")} failed (${out.code}): ${text}`);
-  return text;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** Generates the clip once into a cache dir (`STREAM_INFER_BENCH_DIR` or the temp dir). */
-async function ensureClip(ffmpeg: string): Promise<string> {
-  const dir = Deno.env.get("STREAM_INFER_BENCH_DIR") ?? `${tmpdir()}/stream-infer-bench`;
-  const { width, height, fps, seconds } = CLIP;
-  const path = `${dir}/testsrc2-${width}x${height}-${fps}fps-${seconds}s-x264-veryfast.mp4`;
-  if (await exists(path)) return path;
-  await Deno.mkdir(dir, { recursive: true });
-  const partial = `${path}.${Deno.pid}.partial`;
-  console.error(`generating ${path} ...`);
-  await run(ffmpeg, [
-    "-hide_banner",
-    "-nostdin",
-    "-loglevel",
-    "error",
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
-    "-c:v",
-    "libx264",
-    "-preset",
-    "veryfast",
-    "-pix_fmt",
-    "yuv420p",
-    "-f",
-    "mp4",
-    partial,
-  ]);
-  await Deno.rename(partial, path);
-  return path;
 }
 
 function producerFor(size: [number, number]): FFmpegProducer {
@@ -232,44 +173,6 @@ async function measure(
   }
 }
 
-function firstLine(text: string): string {
-  return text.split("\n")[0].trim();
-}
-
-/** Runs a command and returns its stdout, or `undefined` when it cannot run. */
-async function stdoutOf(binary: string, args: string[]): Promise<string | undefined> {
-  try {
-    const out = await new Deno.Command(binary, { args, stdout: "piped", stderr: "null" }).output();
-    return out.success ? new TextDecoder().decode(out.stdout) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The machine, as Markdown list items. /proc is read through `cat`: Deno reads it only
- * with --allow-all. */
-async function machine(
-  ffmpeg: string,
-  loads: string,
-  busy: number | undefined,
-): Promise<string[]> {
-  const nproc = (await stdoutOf("nproc", []))?.trim() ?? String(navigator.hardwareConcurrency);
-  const cpuinfo = (await stdoutOf("cat", ["/proc/cpuinfo"])) ?? "";
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? "unknown CPU";
-  const ram = `${(Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)} GiB`;
-  const version = firstLine(await run(ffmpeg, ["-hide_banner", "-version"]))
-    .replace(/ Copyright.*$/, "");
-  return [
-    `- CPU: ${cpu}, nproc ${nproc}`,
-    `- RAM: ${ram}`,
-    `- Deno ${Deno.version.deno} (V8 ${Deno.version.v8}), ${Deno.build.target}`,
-    `- ${version}`,
-    `- CPUs busy just before the run: ${busy === undefined ? "?" : (busy * 100).toFixed(0)}%; ` +
-    `1-minute load average before / after the runs: ${loads} (other work on the machine ` +
-    "shows up as spread in the runs below)",
-  ];
-}
-
 /** The fraction of all CPUs busy over one second (from /proc/stat), before we start. */
 async function otherCpuUse(): Promise<number | undefined> {
   const sample = async () => {
@@ -284,14 +187,6 @@ async function otherCpuUse(): Promise<number | undefined> {
   const second = await sample();
   if (!first || !second || second.total <= first.total) return undefined;
   return 1 - (second.idle - first.idle) / (second.total - first.total);
-}
-
-function loadAverage(): string {
-  try {
-    return Deno.loadavg()[0].toFixed(2);
-  } catch {
-    return "?";
-  }
 }
 
 function fmt(fps: number): string {
@@ -324,7 +219,7 @@ async function main(): Promise<void> {
         "will make the numbers low and noisy",
     );
   }
-  const clip = await ensureClip(ffmpeg);
+  const clip = await ensureClip(ffmpeg, CLIP);
   const info = await probe(clip);
   const frames = info.frameCount;
   if (!frames) throw new Error(`${clip}: unknown frame count`);
@@ -342,7 +237,7 @@ async function main(): Promise<void> {
   await measure({ kind: "ceiling", size: [...SIZES[0]] }, ffmpeg, clip, info);
 
   const samples = new Map<string, number[]>();
-  const loadBefore = loadAverage();
+  const loadBefore = loadAverage().toFixed(2);
   const began = performance.now();
   for (let round = 0; round < repeats; round++) {
     // Alternate the order so that no measurement always runs first or after a heavy one.
@@ -438,7 +333,11 @@ async function main(): Promise<void> {
       "",
       `Measured ${new Date().toISOString().slice(0, 10)} on:`,
       "",
-      ...(await machine(ffmpeg, `${loadBefore} / ${loadAverage()}`, busy)),
+      ...(await machine(ffmpeg)),
+      `- CPUs busy just before the run: ${busy === undefined ? "?" : (busy * 100).toFixed(0)}%; ` +
+      `1-minute load average before / after the runs: ${loadBefore} / ${
+        loadAverage().toFixed(2)
+      } (other work on the machine shows up as spread in the runs below)`,
       "",
       `Clip: ffmpeg \`testsrc2\`, ${CLIP.width}x${CLIP.height}, ${CLIP.fps} fps, ${CLIP.seconds} s ` +
       `(${frames} frames), libx264 \`-preset veryfast\`, generated once into the temp dir. ` +

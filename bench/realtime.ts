@@ -31,7 +31,6 @@
  *
  * @module
  */
-import { tmpdir } from "node:os";
 import {
   type AlgoRecord,
   Dispatcher,
@@ -43,7 +42,8 @@ import {
   Player,
   type PluginPermissions,
 } from "../mod.ts";
-import { writeSection } from "./report.ts";
+import { loadAverage, machine, writeSection } from "./report.ts";
+import { ensureClip, isFile, run, stdoutOf } from "./tools.ts";
 
 const SECTION = "## Realtime";
 const BENCHMARKS_MD = new URL("../BENCHMARKS.md", import.meta.url);
@@ -127,49 +127,11 @@ function parseArgs(args: string[]): Args {
 
 // ---- helpers ----------------------------------------------------------------------------
 
-async function run(binary: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(binary, {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${binary} ${args.join(" ")} failed (${out.code}): ${text}`);
-  return text;
-}
-
-/** Runs a command and returns its stdout, or `undefined` when it cannot run. */
-async function stdoutOf(binary: string, args: string[]): Promise<string | undefined> {
-  try {
-    const out = await new Deno.Command(binary, { args, stdout: "piped", stderr: "null" }).output();
-    return out.success ? new TextDecoder().decode(out.stdout) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
 /** Nearest-rank percentile (as `Samples` in src/metrics.ts). */
 function percentile(values: ArrayLike<number>, q: number): number {
   if (values.length === 0) return NaN;
   const sorted = Array.from(values).sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
-function loadAverage(): number {
-  try {
-    return Deno.loadavg()[0];
-  } catch {
-    return NaN;
-  }
 }
 
 /** CPU tick counters from /proc/stat (read through `cat`: Deno reads /proc only with -A). */
@@ -195,39 +157,6 @@ const f2 = (x: number) => Number.isFinite(x) ? x.toFixed(2) : "–";
 const pct = (x: number) => Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : "–";
 
 // ---- the clip -----------------------------------------------------------------------------
-
-/** Generates the clip once into a cache dir (`STREAM_INFER_BENCH_DIR` or the temp dir). */
-async function ensureClip(ffmpeg: string): Promise<string> {
-  const dir = Deno.env.get("STREAM_INFER_BENCH_DIR") ?? `${tmpdir()}/stream-infer-bench`;
-  const { width, height, fps, seconds } = CLIP;
-  const path = `${dir}/testsrc2-${width}x${height}-${fps}fps-${seconds}s-x264-veryfast.mp4`;
-  if (await exists(path)) return path;
-  await Deno.mkdir(dir, { recursive: true });
-  const partial = `${path}.${Deno.pid}.partial`;
-  console.error(`generating ${path} ...`);
-  await run(ffmpeg, [
-    "-hide_banner",
-    "-nostdin",
-    "-loglevel",
-    "error",
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
-    "-c:v",
-    "libx264",
-    "-preset",
-    "veryfast",
-    "-pix_fmt",
-    "yuv420p",
-    "-f",
-    "mp4",
-    partial,
-  ]);
-  await Deno.rename(partial, path);
-  return path;
-}
 
 const LOOP = ["-stream_loop", "-1"];
 
@@ -561,22 +490,6 @@ async function dispatchBench(): Promise<{ header: string; rows: string[][] }> {
 
 // ---- machine and BENCHMARKS.md ------------------------------------------------------------
 
-async function machine(ffmpeg: string, loads: string): Promise<string[]> {
-  const nproc = (await stdoutOf("nproc", []))?.trim() ?? String(navigator.hardwareConcurrency);
-  const cpuinfo = (await stdoutOf("cat", ["/proc/cpuinfo"])) ?? "";
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? "unknown CPU";
-  const ram = `${(Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)} GiB`;
-  const version = (await run(ffmpeg, ["-hide_banner", "-version"])).split("\n")[0].trim()
-    .replace(/ Copyright.*$/, "");
-  return [
-    `- CPU: ${cpu}, nproc ${nproc}`,
-    `- RAM: ${ram}`,
-    `- Deno ${Deno.version.deno} (V8 ${Deno.version.v8}), ${Deno.build.target}`,
-    `- ${version}`,
-    `- 1-minute load average before / after the runs: ${loads}`,
-  ];
-}
-
 // ---- main ---------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -589,9 +502,9 @@ async function main(): Promise<void> {
         "will show up in the timings",
     );
   }
-  const clip = await ensureClip(ffmpeg);
+  const clip = await ensureClip(ffmpeg, CLIP);
   const model = Deno.env.get("STREAM_INFER_TEST_MODEL") || undefined;
-  if (model && !(await exists(model))) throw new Error(`STREAM_INFER_TEST_MODEL: no file ${model}`);
+  if (model && !(await isFile(model))) throw new Error(`STREAM_INFER_TEST_MODEL: no file ${model}`);
 
   const busy = (interval: number): AlgoSpec => ({
     name: "busy",
@@ -722,7 +635,8 @@ async function main(): Promise<void> {
       "",
       `Measured ${new Date().toISOString().slice(0, 10)} on:`,
       "",
-      ...(await machine(ffmpeg, loads)),
+      ...(await machine(ffmpeg)),
+      `- 1-minute load average before / after the runs: ${loads}`,
       "",
       ...methodText(args, !!model),
       "",

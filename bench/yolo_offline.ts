@@ -52,7 +52,8 @@ import YoloDetector, {
   yoloSessionOptions,
 } from "../plugins/yolo.ts";
 import type { FromBareWorker, ToBareWorker } from "./fixtures/bare_worker.ts";
-import { writeSection } from "./report.ts";
+import { loadAverage, machine, median, writeSection } from "./report.ts";
+import { ffmpegBytes, isFile } from "./tools.ts";
 
 const DEFAULT_MODEL = "/work/shared/models/yolov8n_int8.onnx";
 const DEFAULT_CLIP = "/work/shared/media/car-detection.mp4";
@@ -189,20 +190,6 @@ function parseArgs(args: string[]): Args {
   return { write, sweep, repeats, frames, configs, only };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
 // ---- CPU accounting (Linux /proc, readable with -A; skipped where unreadable) ----------------
 
 const TICK_MS = 10; // USER_HZ = 100 on Linux
@@ -276,34 +263,23 @@ function cpuUse(
 // ---- the three measurements -------------------------------------------------------------------
 
 /** Frames spread over the clip, decoded once: the bare loop's inputs and letterbox's. */
-async function sampleFrames(clip: string, frames: number): Promise<Uint8Array[]> {
+async function sampleFrames(clip: string, frames: number): Promise<Uint8Array> {
   const every = Math.max(1, Math.floor(frames / BARE_TENSORS));
-  const out = await new Deno.Command(locateFfmpeg(), {
-    args: [
-      "-hide_banner",
-      "-nostdin",
-      "-loglevel",
-      "error",
-      "-i",
-      clip,
-      "-vf",
-      `select='not(mod(n\\,${every}))'`,
-      "-fps_mode",
-      "passthrough",
-      "-frames:v",
-      String(BARE_TENSORS),
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      "bgr24",
-      "pipe:1",
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`ffmpeg: ${new TextDecoder().decode(out.stderr)}`);
-  return [out.stdout];
+  return await ffmpegBytes([
+    "-i",
+    clip,
+    "-vf",
+    `select='not(mod(n\\,${every}))'`,
+    "-fps_mode",
+    "passthrough",
+    "-frames:v",
+    String(BARE_TENSORS),
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    "bgr24",
+    "pipe:1",
+  ]);
 }
 
 interface Inputs {
@@ -319,7 +295,7 @@ async function readyInputs(
   frames: number,
   size: [number, number],
 ): Promise<Inputs> {
-  const [all] = await sampleFrames(clip, frames);
+  const all = await sampleFrames(clip, frames);
   const bytes = width * height * 3;
   const images = [];
   for (let at = 0; at + bytes <= all.length; at += bytes) {
@@ -516,27 +492,7 @@ async function pipeline(model: string, config: Config, clip: string): Promise<Sa
 /** For quick runs: the clip's first `frames` frames, stream-copied into the temp dir. */
 async function trimmed(clip: string, frames: number): Promise<string> {
   const path = `${await Deno.makeTempDir({ prefix: "yolo_offline_" })}/first-${frames}.mp4`;
-  const out = await new Deno.Command(locateFfmpeg(), {
-    args: [
-      "-hide_banner",
-      "-nostdin",
-      "-loglevel",
-      "error",
-      "-i",
-      clip,
-      "-map",
-      "0:v:0",
-      "-c",
-      "copy",
-      "-frames:v",
-      String(frames),
-      path,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`ffmpeg: ${new TextDecoder().decode(out.stderr)}`);
+  await ffmpegBytes(["-i", clip, "-map", "0:v:0", "-c", "copy", "-frames:v", String(frames), path]);
   return path;
 }
 
@@ -632,41 +588,13 @@ function showDetections(dets: Detection[]): string {
 
 // ---- the machine ------------------------------------------------------------------------------
 
-async function stdoutOf(binary: string, args: string[]): Promise<string | undefined> {
-  try {
-    const out = await new Deno.Command(binary, { args, stdout: "piped", stderr: "null" }).output();
-    return out.success ? new TextDecoder().decode(out.stdout) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+// ---- the machine ------------------------------------------------------------------------------
 
-function loadAverage(): string {
-  try {
-    return Deno.loadavg()[0].toFixed(2);
-  } catch {
-    return "?";
-  }
-}
-
-async function machine(loads: string): Promise<string[]> {
-  const nproc = (await stdoutOf("nproc", []))?.trim() ?? String(navigator.hardwareConcurrency);
-  const cpuinfo = (await stdoutOf("cat", ["/proc/cpuinfo"])) ?? "";
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? "unknown CPU";
-  const ram = `${(Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)} GiB`;
-  const ffmpeg = (await stdoutOf(locateFfmpeg(), ["-hide_banner", "-version"]))?.split("\n")[0]
-    .replace(/ Copyright.*$/, "") ?? "ffmpeg ?";
-  const ortVersion = await Deno.readTextFile(
+function ortVersion(): Promise<string> {
+  return Deno.readTextFile(
     new URL("../node_modules/onnxruntime-node/package.json", import.meta.url),
-  ).then((t) => JSON.parse(t).version as string).catch(() => "?");
-  return [
-    `- CPU: ${cpu}, nproc ${nproc}`,
-    `- RAM: ${ram}`,
-    `- Deno ${Deno.version.deno} (V8 ${Deno.version.v8}), ${Deno.build.target}`,
-    `- onnxruntime-node ${ortVersion} (CPU execution provider)`,
-    `- ${ffmpeg}`,
-    `- 1-minute load average before / after: ${loads}`,
-  ];
+  )
+    .then((t) => JSON.parse(t).version as string).catch(() => "?");
 }
 
 // ---- main -------------------------------------------------------------------------------------
@@ -708,7 +636,7 @@ async function main(): Promise<void> {
   await first.release();
   const inputs = await readyInputs(clip, info.width, info.height, info.frameCount, size);
 
-  const loadBefore = loadAverage();
+  const loadBefore = loadAverage().toFixed(2);
   if (Number(loadBefore) > 0.5) {
     console.error(`warning: load average ${loadBefore}: other work will slow the runs down`);
   }
@@ -745,13 +673,13 @@ async function main(): Promise<void> {
           `round ${round + 1}/${args.repeats} ${config.key.padEnd(8)} ${kind.padEnd(8)} ` +
             `${s.frames} frames ${fmtFps(s.frames / s.seconds).padStart(6)} fps, step ` +
             `${fmtMs(s.stepMs)} ms, cores own ${s.ownCores?.toFixed(2) ?? "?"} other ` +
-            `${s.otherCores?.toFixed(2) ?? "?"} (load ${loadAverage()})`,
+            `${s.otherCores?.toFixed(2) ?? "?"} (load ${loadAverage().toFixed(2)})`,
         );
       }
     }
   }
   const wall = (performance.now() - began) / 1000;
-  const loadAfter = loadAverage();
+  const loadAfter = loadAverage().toFixed(2);
 
   const fpsOf = (s: Sample) => s.frames / s.seconds;
   const has = (k: Kind) => args.only.includes(k);
@@ -1013,7 +941,10 @@ async function main(): Promise<void> {
       "",
       `Measured ${new Date().toISOString().slice(0, 10)} on:`,
       "",
-      ...(await machine(`${loadBefore} / ${loadAfter}`)),
+      ...(await machine(locateFfmpeg(), [
+        `- onnxruntime-node ${await ortVersion()} (CPU execution provider)`,
+      ])),
+      `- 1-minute load average before / after: ${loadBefore} / ${loadAfter}`,
       "",
       `Model: \`${model.split("/").at(-1)}\` (input ${size[0]}x${size[1]}); clip: ` +
       `\`${fullClip.split("/").at(-1)}\`, ${info.width}x${info.height}, ${info.fps} fps, ` +

@@ -16,6 +16,7 @@
 import * as ort from "onnxruntime-node";
 import { decodeYolo, letterbox, parseNames, readOnnxMetadata } from "../plugins/yolo.ts";
 import { cloneFrame, FFmpegProducer, type Frame, probe } from "../mod.ts";
+import { median } from "./report.ts";
 
 function arg(name: string, fallback: string): string {
   const i = Deno.args.indexOf(`--${name}`);
@@ -42,12 +43,6 @@ async function decodeFrames(path: string, n: number): Promise<Frame[]> {
   }
   return frames;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const frames = await decodeFrames(clip, count);
 const names = parseNames(readOnnxMetadata(await Deno.readFile(modelPath)).names ?? "{}");

@@ -47,6 +47,21 @@ async function sriOf(path: string): Promise<string> {
   return `sha256-${btoa(String.fromCharCode(...digest))}`;
 }
 
+/** A schedule of one frame per run, every `interval` seconds. */
+function oneFrame(interval: number) {
+  return { frameCount: 1, frameStep: 0, interval };
+}
+
+/** An inference over a new dispatcher, loading plugins from the repo, collecting events. */
+function withEvents(): { inference: Inference; events: string[] } {
+  const events: string[] = [];
+  const inference = new Inference(new Dispatcher(), {
+    pluginBase: ROOT,
+    onEvent: (message) => events.push(message),
+  });
+  return { inference, events };
+}
+
 /** Runs `start` with a bounded wait, then returns its summary. */
 function started(
   inference: Inference,
@@ -108,9 +123,7 @@ async function offlineRun(
   });
   const motion = {
     name: "motion",
-    frameCount: 1,
-    frameStep: 0,
-    interval: 0.2,
+    ...oneFrame(0.2),
     options: { width: 80, threshold: 20, minArea: 2 },
   };
   const pixels = {
@@ -228,16 +241,12 @@ Deno.test("offline: a worker plugin that throws on some frames gives error recor
       try {
         await inference.loadAlgo(FIXTURE("inf_flaky.ts"), {
           name: "flaky",
-          frameCount: 1,
-          frameStep: 0,
-          interval: 0.1,
+          ...oneFrame(0.1),
           worker,
         });
         await inference.loadAlgo(FIXTURE("inf_pixels.ts"), {
           name: "pixels",
-          frameCount: 1,
-          frameStep: 0,
-          interval: 0.2,
+          ...oneFrame(0.2),
           worker,
         });
         const summary = await started(inference, player(clip), { fps: 10 });
@@ -275,18 +284,12 @@ Deno.test("offline: a worker plugin that throws on some frames gives error recor
 Deno.test("offline: a hung run past timeoutMs is an error record; the worker restarts and later runs succeed", async () => {
   await withTempDir(async (dir) => {
     const clip = await makeTestsrc(`${dir}/clip.mp4`, { seconds: 2 });
-    const events: string[] = [];
-    const inference = new Inference(new Dispatcher(), {
-      pluginBase: ROOT,
-      onEvent: (message) => events.push(message),
-    });
+    const { inference, events } = withEvents();
     try {
       // runs on frames 1, 3, ..., 19; the one on frame 5 busy-waits 2 s (finite on purpose)
       await inference.loadAlgo(FIXTURE("inf_hang.ts"), {
         name: "hang",
-        frameCount: 1,
-        frameStep: 0,
-        interval: 0.2,
+        ...oneFrame(0.2),
         timeoutMs: 300,
         options: { hangAt: [5], hangMs: 2000 },
       });
@@ -326,23 +329,15 @@ Deno.test("a plugin that keeps crashing its worker is disabled with a clear mess
       "offline: its runs become error records, the rest of the run goes on",
       async () => {
         const clip = await makeTestsrc(`${dir}/offline.mp4`, { seconds: 2 });
-        const events: string[] = [];
-        const inference = new Inference(new Dispatcher(), {
-          pluginBase: ROOT,
-          onEvent: (message) => events.push(message),
-        });
+        const { inference, events } = withEvents();
         try {
           await inference.loadAlgo(FIXTURE("inf_crash.ts"), {
             name: "crash",
-            frameCount: 1,
-            frameStep: 0,
-            interval: 0.2,
+            ...oneFrame(0.2),
           });
           await inference.loadAlgo(FIXTURE("inf_pixels.ts"), {
             name: "pixels",
-            frameCount: 1,
-            frameStep: 0,
-            interval: 0.2,
+            ...oneFrame(0.2),
           });
           const summary = await started(inference, player(clip), { fps: 10 });
           assert.deepEqual(summary.algos, {
@@ -370,23 +365,15 @@ Deno.test("a plugin that keeps crashing its worker is disabled with a clear mess
 
     await t.step("realtime: once disabled it is no longer dispatched", async () => {
       const clip = await makeTestsrc(`${dir}/realtime.mp4`, { seconds: 3 });
-      const events: string[] = [];
-      const inference = new Inference(new Dispatcher(), {
-        pluginBase: ROOT,
-        onEvent: (message) => events.push(message),
-      });
+      const { inference, events } = withEvents();
       try {
         await inference.loadAlgo(FIXTURE("inf_crash.ts"), {
           name: "crash",
-          frameCount: 1,
-          frameStep: 0,
-          interval: 0.1,
+          ...oneFrame(0.1),
         });
         await inference.loadAlgo(FIXTURE("inf_pixels.ts"), {
           name: "pixels",
-          frameCount: 1,
-          frameStep: 0,
-          interval: 0.1,
+          ...oneFrame(0.1),
         });
         const summary = await started(inference, player(clip), { mode: "realtime" });
         const m = inference.metrics().algos.crash;
@@ -427,11 +414,7 @@ Deno.test("sandbox via Inference: reads are denied unless granted or named in th
     await Deno.writeTextFile(secret, "password");
     // the path as character codes: not a string in the options, so not granted by them
     const target = [...secret].map((c) => c.charCodeAt(0));
-    const events: string[] = [];
-    const inference = new Inference(new Dispatcher(), {
-      pluginBase: ROOT,
-      onEvent: (message) => events.push(message),
-    });
+    const { inference, events } = withEvents();
     const schedule = { frameCount: 1, frameStep: 0, interval: 0.4 };
     try {
       await inference.loadAlgo(FIXTURE("inf_reader.ts"), {
@@ -509,9 +492,7 @@ Deno.test("realtime: two busy worker plugins run in parallel and their busy tick
       for (const name of ["busyA", "busyB"]) {
         await inference.loadAlgo(FIXTURE("inf_busy.ts"), {
           name,
-          frameCount: 1,
-          frameStep: 0,
-          interval: 0.1,
+          ...oneFrame(0.1),
           options: { ms: 200 },
         });
       }
@@ -571,9 +552,7 @@ for (const mode of ["offline", "realtime"] as const) {
       try {
         await inference.loadAlgo(FIXTURE("inf_pixels.ts"), {
           name: "one",
-          frameCount: 1,
-          frameStep: 0,
-          interval: 0.1,
+          ...oneFrame(0.1),
         });
         await inference.loadAlgo(FIXTURE("inf_pixels.ts"), {
           name: "three",

@@ -79,7 +79,7 @@ export interface RemoteError {
  * ```
  */
 export type ToWorker =
-  | { type: "init"; options: unknown; context?: AlgoContext }
+  | { type: "init"; options: unknown; context: AlgoContext }
   | { type: "run"; id: number; frames: FrameLayout[]; buffers: ArrayBufferLike[] }
   | { type: "dispose" };
 
@@ -255,7 +255,7 @@ export function serve(module: Record<string, unknown>, label: string): void {
     const msg = event.data;
     switch (msg.type) {
       case "init":
-        void init(msg.options, msg.context ?? { instance: 0, instances: 1 });
+        void init(msg.options, msg.context);
         break;
       case "run":
         void run(msg.id, msg.frames, msg.buffers);

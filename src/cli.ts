@@ -134,18 +134,8 @@ async function runCommand(args: string[]): Promise<number> {
   }
 }
 
-function loadAlgo(inference: Inference, algo: AlgoConfig): Promise<void> {
-  return inference.loadAlgo(algo.plugin, {
-    frameCount: algo.frameCount,
-    frameStep: algo.frameStep,
-    interval: algo.interval,
-    name: algo.name,
-    options: algo.options,
-    integrity: algo.integrity,
-    trust: algo.trust,
-    permissions: algo.permissions,
-    instances: algo.instances,
-  });
+function loadAlgo(inference: Inference, { plugin, ...options }: AlgoConfig): Promise<void> {
+  return inference.loadAlgo(plugin, options);
 }
 
 /**

@@ -176,6 +176,21 @@ function str(at: Locator, path: Path, value: unknown): string {
   return value;
 }
 
+function mapping(at: Locator, path: Path, value: unknown): Record<string, unknown> {
+  if (!isRecord(value)) at.fail(path, `must be a mapping (got ${describe(value)})`);
+  return value;
+}
+
+function list(at: Locator, path: Path, value: unknown): unknown[] {
+  if (!Array.isArray(value)) at.fail(path, `must be a list (got ${describe(value)})`);
+  return value;
+}
+
+function bool(at: Locator, path: Path, value: unknown): boolean {
+  if (typeof value !== "boolean") at.fail(path, `must be true or false (got ${describe(value)})`);
+  return value;
+}
+
 function resolvePath(baseDir: string, path: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || path.startsWith("/") || path.startsWith("-")) {
     return path;
@@ -202,33 +217,22 @@ function pluginKeys(
     }
     out.integrity = value.trim();
   }
-  if (entry.trust !== undefined) {
-    if (typeof entry.trust !== "boolean") {
-      at.fail([...path, "trust"], `must be true or false (got ${describe(entry.trust)})`);
-    }
-    out.trust = entry.trust;
-  }
+  if (entry.trust !== undefined) out.trust = bool(at, [...path, "trust"], entry.trust);
   if (entry.permissions !== undefined) {
     const where: Path = [...path, "permissions"];
-    const raw = entry.permissions;
-    if (!isRecord(raw)) at.fail(where, `must be a mapping (got ${describe(raw)})`);
+    const raw = mapping(at, where, entry.permissions);
     checkKeys(at, where, raw, ["read", "write", "net", "env", "ffi", "sys"]);
     const permissions: PluginPermissions = {};
     for (const key of ["read", "write", "net", "env"] as const) {
       if (raw[key] === undefined) continue;
-      const list = raw[key];
-      if (!Array.isArray(list)) at.fail([...where, key], `must be a list (got ${describe(list)})`);
-      permissions[key] = list.map((item, i) => {
+      permissions[key] = list(at, [...where, key], raw[key]).map((item, i) => {
         const value = str(at, [...where, key, i], item);
         return key === "read" || key === "write" ? resolvePath(baseDir, value) : value;
       });
     }
     for (const key of ["ffi", "sys"] as const) {
       if (raw[key] === undefined) continue;
-      if (typeof raw[key] !== "boolean") {
-        at.fail([...where, key], `must be true or false (got ${describe(raw[key])})`);
-      }
-      permissions[key] = raw[key];
+      permissions[key] = bool(at, [...where, key], raw[key]);
     }
     out.permissions = permissions;
   }
@@ -297,11 +301,8 @@ export function parseConfig(text: string, file: string): PipelineConfig {
     config.position = num(at, ["position"], raw.position, { min: 0 });
   }
   if (raw.producer !== undefined && raw.producer !== null) {
-    if (!isRecord(raw.producer)) {
-      at.fail(["producer"], `must be a mapping (got ${describe(raw.producer)})`);
-    }
-    checkKeys(at, ["producer"], raw.producer, ["width", "height", "format"]);
-    const p = raw.producer;
+    const p = mapping(at, ["producer"], raw.producer);
+    checkKeys(at, ["producer"], p, ["width", "height", "format"]);
     for (const key of ["width", "height"] as const) {
       if (p[key] !== undefined) {
         config.producer[key] = num(at, ["producer", key], p[key], { integer: true, min: 2 });
@@ -318,12 +319,9 @@ export function parseConfig(text: string, file: string): PipelineConfig {
     }
   }
   if (raw.algos !== undefined && raw.algos !== null) {
-    if (!Array.isArray(raw.algos)) {
-      at.fail(["algos"], `must be a list (got ${describe(raw.algos)})`);
-    }
-    raw.algos.forEach((entry, i) => {
+    list(at, ["algos"], raw.algos).forEach((item, i) => {
       const path: Path = ["algos", i];
-      if (!isRecord(entry)) at.fail(path, `must be a mapping (got ${describe(entry)})`);
+      const entry = mapping(at, path, item);
       checkKeys(at, path, entry, [
         "plugin",
         "name",
@@ -361,12 +359,9 @@ export function parseConfig(text: string, file: string): PipelineConfig {
     });
   }
   if (raw.sinks !== undefined && raw.sinks !== null) {
-    if (!Array.isArray(raw.sinks)) {
-      at.fail(["sinks"], `must be a list (got ${describe(raw.sinks)})`);
-    }
-    raw.sinks.forEach((entry, i) => {
+    list(at, ["sinks"], raw.sinks).forEach((item, i) => {
       const path: Path = ["sinks", i];
-      if (!isRecord(entry)) at.fail(path, `must be a mapping (got ${describe(entry)})`);
+      const entry = mapping(at, path, item);
       checkKeys(at, path, entry, ["type", "path"]);
       if (entry.type !== "jsonl") {
         at.fail([...path, "type"], `must be jsonl (got ${describe(entry.type)})`);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Frame } from "./frame.ts";
+import { type Frame, positionOf } from "./frame.ts";
 import { frameIndices } from "./scheduler.ts";
 import type { AlgoRecord, Sink } from "./sink.ts";
 
@@ -161,17 +161,4 @@ export class Dispatcher {
     await this.#sinkChain.catch(() => {});
     for (const sink of this.#sinks.splice(0)) await sink.abort?.();
   }
-}
-
-/**
- * Whole seconds played at time `time` (the `position` of a record).
- *
- * @example
- * ```ts
- * import { positionOf } from "@stream-infer/stream-infer";
- * console.log(positionOf(2.96)); // 2
- * ```
- */
-export function positionOf(time: number): number {
-  return Math.floor(time + 1e-9);
 }

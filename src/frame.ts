@@ -81,3 +81,42 @@ export function frameBytes(width: number, height: number, format: PixelFormat): 
 export function cloneFrame(frame: Frame): Frame {
   return { ...frame, data: frame.data.slice() };
 }
+
+/**
+ * Copies frames back to back into one buffer: `buffer` when its size is exactly right, else a
+ * new one. The copies' `data` are views of that buffer, so the frames travel to a worker as a
+ * single transferable.
+ *
+ * @example
+ * ```ts
+ * import { type Frame, packFrames } from "@stream-infer/stream-infer";
+ * const f: Frame = { data: new Uint8Array(3), width: 1, height: 1, format: "rgb24", index: 0, time: 0 };
+ * const [a, b] = packFrames([f, { ...f, index: 1 }]);
+ * console.log(a.data.buffer === b.data.buffer, b.data.byteOffset); // true 3
+ * ```
+ */
+export function packFrames(frames: readonly Frame[], buffer?: ArrayBuffer): Frame[] {
+  let total = 0;
+  for (const f of frames) total += f.data.byteLength;
+  const target = buffer?.byteLength === total ? buffer : new ArrayBuffer(total);
+  let offset = 0;
+  return frames.map((f) => {
+    const data = new Uint8Array(target, offset, f.data.byteLength);
+    data.set(f.data);
+    offset += f.data.byteLength;
+    return { ...f, data };
+  });
+}
+
+/**
+ * Whole seconds played at time `time` (the `position` of a record).
+ *
+ * @example
+ * ```ts
+ * import { positionOf } from "@stream-infer/stream-infer";
+ * console.log(positionOf(2.96)); // 2
+ * ```
+ */
+export function positionOf(time: number): number {
+  return Math.floor(time + 1e-9);
+}

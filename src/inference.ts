@@ -4,9 +4,9 @@
  * @module
  */
 import type { AlgoLike, LoadAlgoOptions } from "./algo.ts";
-import { Dispatcher, positionOf } from "./dispatcher.ts";
+import { Dispatcher } from "./dispatcher.ts";
 import { InputError, PluginError } from "./errors.ts";
-import type { Frame } from "./frame.ts";
+import { type Frame, packFrames, positionOf } from "./frame.ts";
 import { type AlgoMetrics, type Metrics, Samples } from "./metrics.ts";
 import type { Player } from "./player.ts";
 import { effectiveFps } from "./sampling.ts";
@@ -267,11 +267,12 @@ export class Inference {
       trust: options.trust,
       onWarning: this.#onEvent,
     };
-    if (options.name !== undefined && this.#algos.some((a) => a.name === options.name)) {
-      throw new InputError(
-        `an algorithm named '${options.name}' is already loaded (set a unique name)`,
-      );
-    }
+    const assertFree = (name: string | undefined) => {
+      if (name !== undefined && this.#algos.some((a) => a.name === name)) {
+        throw new InputError(`an algorithm named '${name}' is already loaded (set a unique name)`);
+      }
+    };
+    assertFree(options.name);
     if (plugin !== undefined && options.worker !== false) {
       const source = await fetchPlugin(plugin, verify);
       const extraRead = existingPaths(options.options);
@@ -307,34 +308,24 @@ export class Inference {
       }
       runners.push(new InlineRunner(instance));
       instanceName = instance.name ?? instance.constructor?.name;
-      if (this.#algos.some((a) => a.name === (options.name ?? instanceName))) {
-        throw new InputError(
-          `an algorithm named '${
-            options.name ?? instanceName
-          }' is already loaded (set a unique name)`,
-        );
-      }
+      assertFree(options.name ?? instanceName);
       await initAll(runners, options.options, options.name ?? instanceName ?? label);
     }
     const name = options.name ?? instanceName ?? "algo";
-    if (this.#algos.some((a) => a.name === name)) {
+    try {
+      assertFree(name);
+    } catch (e) {
       await disposeAll(runners);
-      throw new InputError(`an algorithm named '${name}' is already loaded (set a unique name)`);
+      throw e;
     }
     this.#algos.push({
       name,
       schedule,
       runners,
-      busy: runners.map(() => false),
       inline: !(runners[0] instanceof WorkerRunner),
       plugin,
-      stats: { runs: 0, errors: 0 },
-      skipped: 0,
-      runMs: new Samples(),
-      lagMs: new Samples(),
-      lanes: runners.map(() => Promise.resolve()),
-      started: 0,
       spare: [],
+      ...freshRunState(runners.length),
     });
   }
 
@@ -373,13 +364,12 @@ export class Inference {
     if (this.#finalMetrics && this.#algos.length === 0) return this.#finalMetrics;
     const algos: Record<string, AlgoMetrics> = {};
     for (const a of this.#algos) {
-      const runners = a.runners as { restarts?: number; disabled?: boolean }[];
       algos[a.name] = {
         runs: a.stats.runs,
         skipped: a.skipped,
         errors: a.stats.errors,
-        restarts: runners.reduce((sum, r) => sum + (r.restarts ?? 0), 0),
-        disabled: runners.every((r) => r.disabled ?? false),
+        restarts: a.runners.reduce((sum, r) => sum + (r.restarts ?? 0), 0),
+        disabled: a.runners.every((r) => r.disabled ?? false),
         runMs: a.runMs.percentiles(),
         lagMs: a.lagMs.percentiles(),
       };
@@ -421,15 +411,7 @@ export class Inference {
       const schedules = this.#algos.map((a) => a.schedule);
       const span = requiredSpan(schedules);
       this.dispatcher.reserve(span);
-      for (const a of this.#algos) {
-        a.stats = { runs: 0, errors: 0 };
-        a.skipped = 0;
-        a.busy.fill(false);
-        a.lanes.fill(Promise.resolve());
-        a.started = 0;
-        a.runMs = new Samples();
-        a.lagMs = new Samples();
-      }
+      for (const a of this.#algos) Object.assign(a, freshRunState(a.runners.length));
       const everyFrame = this.#process !== undefined || this.#frameListeners.length > 0;
       const fps = probed ? effectiveFps(probed.fps, options.fps) : undefined;
       const offline = mode === "offline";
@@ -494,18 +476,18 @@ export class Inference {
         awaitNow ||= algo.inline;
       }
       pending.push({ frame, records });
-      if (awaitNow || pending.length >= this.#lookahead) await this.#handOn(pending, 0);
+      if (awaitNow || pending.length >= this.#lookahead) await this.#handOn(pending);
     }
-    await this.#handOn(pending, 0);
+    await this.#handOn(pending);
     return frames;
   }
 
   /**
-   * Offline: collects, in order, the records of pending frames until `keep` remain. After
-   * stop(), frames whose runs did not all finish are dropped, as frames still in the pipe are.
+   * Offline: collects, in order, the records of all pending frames. After stop(), frames whose
+   * runs did not all finish are dropped, as frames still in the pipe are.
    */
-  async #handOn(pending: PendingFrame[], keep: number): Promise<void> {
-    while (pending.length > keep) {
+  async #handOn(pending: PendingFrame[]): Promise<void> {
+    while (pending.length) {
       const { frame, records } = pending.shift()!;
       const ran = await Promise.all(records);
       if (ran.includes(undefined)) {
@@ -527,9 +509,8 @@ export class Inference {
       const arrival = performance.now();
       this.dispatcher.addFrame(frame);
       for (const algo of this.#algos) {
-        const usable = algo.runners.map((r) => !(r as { disabled?: boolean }).disabled);
-        if (!usable.includes(true)) continue;
-        const idle = usable.findIndex((ok, i) => ok && !algo.busy[i]);
+        if (algo.runners.every((r) => r.disabled)) continue;
+        const idle = algo.runners.findIndex((r, i) => !r.disabled && !algo.busy[i]);
         const decision = algo.schedule.tick(arrival, idle < 0);
         if (decision === "skip") algo.skipped++;
         if (decision !== "run") continue;
@@ -564,17 +545,7 @@ export class Inference {
 
   /** Copies frames into one buffer the run owns (recycled from earlier runs when possible). */
   #snapshot(algo: LoadedAlgo, input: Frame[]): Frame[] {
-    let total = 0;
-    for (const f of input) total += f.data.byteLength;
-    let buffer = algo.spare.pop();
-    if (!buffer || buffer.byteLength !== total) buffer = new ArrayBuffer(total);
-    let offset = 0;
-    return input.map((f) => {
-      const data = new Uint8Array(buffer, offset, f.data.byteLength);
-      data.set(f.data);
-      offset += f.data.byteLength;
-      return { ...f, data };
-    });
+    return packFrames(input, algo.spare.pop());
   }
 
   async #afterFrame(frame: Frame, ran: AlgoRecord[]): Promise<void> {
@@ -602,7 +573,7 @@ export class Inference {
     let record: AlgoRecord;
     try {
       const runner = algo.runners[instance];
-      const result = runner instanceof WorkerRunner && !algo.inline
+      const result = runner instanceof WorkerRunner
         ? runner.runTransfer(
           input,
           (buffer) => algo.spare.length < 2 + 2 * algo.runners.length && algo.spare.push(buffer),
@@ -619,6 +590,19 @@ export class Inference {
     algo.lagMs.add(now - arrival);
     return record;
   }
+}
+
+/** The per-run state of a loaded algorithm, as a run starts. */
+function freshRunState(instances: number) {
+  return {
+    stats: { runs: 0, errors: 0 },
+    skipped: 0,
+    busy: new Array<boolean>(instances).fill(false),
+    runMs: new Samples(),
+    lagMs: new Samples(),
+    lanes: new Array<Promise<unknown>>(instances).fill(Promise.resolve()),
+    started: 0,
+  };
 }
 
 /**

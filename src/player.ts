@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Frame } from "./frame.ts";
+import { type Frame, positionOf } from "./frame.ts";
 import type { PlayerMetrics } from "./metrics.ts";
 import { probe, type SourceInfo } from "./probe.ts";
 import type { FFmpegProducer } from "./producer.ts";
@@ -166,7 +166,7 @@ export class Player {
 
   /** Whole seconds of the source played so far. */
   get position(): number {
-    return Math.floor(this.#time + 1e-9);
+    return positionOf(this.#time);
   }
 
   /** Frames played so far in the current play. */
@@ -198,15 +198,20 @@ export class Player {
    */
   async *play(options: PlayOptions = {}): AsyncGenerator<Frame, void, undefined> {
     const probed = await this.open();
+    const kind = sourceKind(this.source);
     // http(s) may be a file or a stream: ffmpeg's banner tells once it is open
-    let live = probed ? probed.live : sourceKind(this.source) !== "http";
+    let live = probed ? probed.live : kind !== "http";
     let position = options.position ?? 0;
-    if (live && position > 0) {
+    const ignorePosition = () => {
       this.#onEvent({ type: "warning", message: `${this.source} is live: position ignored` });
-      position = 0;
-    }
+      position = skipUntil = this.#time = 0;
+    };
     if (probed) this.#fps = effectiveFps(probed.fps, options.fps);
+    // http(s): whether it is live is known only from the banner, so seek by skipping frames
+    const unknown = !probed && kind === "http";
+    let skipUntil = unknown ? position : 0;
     this.#time = position;
+    if (live && position > 0) ignorePosition();
     this.#frames =
       this.#dropped =
       this.#reconnects =
@@ -214,9 +219,6 @@ export class Player {
         0;
     this.#gaveUp = false;
     this.#began = performance.now();
-    // http(s): whether it is live is known only from the banner, so seek by skipping frames
-    const unknown = !probed && sourceKind(this.source) === "http";
-    let skipUntil = unknown ? position : 0;
     let progress = probed ? this.#progressBar(probed, position) : undefined;
     let clockStart = NaN;
     let indexBase = 0;
@@ -236,22 +238,17 @@ export class Player {
           }
         }, 250);
         let failure: unknown;
-        let next = { index: indexBase, time: timeBase };
+        let nextIndex = indexBase;
+        let nextTime = timeBase;
         try {
           for await (
             const frame of this.producer.read(this.source, {
               info: probed ?? undefined,
               onInfo: (found) => {
                 this.#info = found;
-                live = found.live || sourceKind(this.source) !== "http";
+                live = found.live || kind !== "http";
                 this.#fps = effectiveFps(found.fps, options.fps);
-                if (unknown && live && position > 0) {
-                  this.#onEvent({
-                    type: "warning",
-                    message: `${this.source} is live: position ignored`,
-                  });
-                  position = skipUntil = this.#time = 0;
-                }
+                if (unknown && live && position > 0) ignorePosition();
                 progress ??= this.#progressBar(found, position);
               },
               fps: options.fps,
@@ -269,7 +266,8 @@ export class Player {
             }
             frame.index += indexBase;
             if (live) frame.time += timeBase;
-            next = { index: frame.index + 1, time: frame.time + 1 / this.#fps };
+            nextIndex = frame.index + 1;
+            nextTime = frame.time + 1 / this.#fps;
             if (options.realtime && !live) {
               if (Number.isNaN(clockStart)) {
                 clockStart = lastFrameAt - (frame.time - position) * 1000;
@@ -281,7 +279,6 @@ export class Player {
                 // behind the source's pace by more than a frame: drop it (indices stay gapless)
                 this.#dropped++;
                 indexBase--;
-                next.index--;
                 continue;
               }
             }
@@ -302,8 +299,8 @@ export class Player {
           if (failure) throw failure;
           return;
         }
-        indexBase = next.index;
-        timeBase = next.time;
+        indexBase = nextIndex;
+        timeBase = nextTime;
         if (stalled) this.#stalls++;
         const why = stalled
           ? `no frame for ${this.#reconnect.stallTimeout} s`

@@ -4,6 +4,7 @@
  * @module
  */
 import { locateFfmpeg, locateFfprobe, runTool } from "./ffmpeg.ts";
+import { inputBanner } from "./banner.ts";
 import { SourceError } from "./errors.ts";
 import { inputOptionsFor, sourceKind, validateSource } from "./source.ts";
 
@@ -99,19 +100,17 @@ function fromFfprobe(json: string, source: string, liveKind: boolean): SourceInf
 }
 
 function fromFfmpegBanner(stderr: string, source: string, liveKind: boolean): SourceInfo {
-  const video = /Stream #\d+:\d+.*?: Video: .*?(\d{2,5})x(\d{2,5})/.exec(stderr);
-  if (!video) throw new SourceError(`${source}: ${lastErrorLine(stderr, source)}`);
-  const fps = Number(/([\d.]+) fps/.exec(stderr)?.[1] ?? /([\d.]+) tbr/.exec(stderr)?.[1]);
+  const banner = inputBanner(stderr);
+  if (!banner) throw new SourceError(`${source}: ${lastErrorLine(stderr, source)}`);
+  const { width, height, fps, seconds } = banner;
   if (!(fps > 0)) throw new SourceError(`${source}: cannot tell the frame rate`);
-  const d = /Duration: (\d+):(\d+):([\d.]+)/.exec(stderr);
-  const duration = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : NaN;
-  const known = Number.isFinite(duration) && duration > 0 && !liveKind;
+  const known = seconds > 0 && !liveKind;
   return {
-    width: Number(video[1]),
-    height: Number(video[2]),
+    width,
+    height,
     fps,
-    frameCount: known ? Math.round(duration * fps) : null,
-    duration: known ? duration : null,
+    frameCount: known ? Math.round(seconds * fps) : null,
+    duration: known ? seconds : null,
     live: !known,
   };
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { inputBanner } from "./banner.ts";
 import { DecodeError, InputError, SourceError } from "./errors.ts";
 import { locateFfmpeg } from "./ffmpeg.ts";
 import { type Frame, frameBytes, PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
@@ -339,19 +340,15 @@ function parseBannerText(text: string): Banner | undefined {
   if (split < 0) return undefined;
   const out = /Stream #0:0.*?: Video: rawvideo.*?, (\d+)x(\d+)/.exec(text.slice(split));
   if (!out) return undefined;
-  const input = text.slice(0, split);
-  const video = /Stream #\d+:\d+.*?: Video: .*?(\d{2,5})x(\d{2,5})[^\n]*/.exec(input);
-  if (!video) return undefined;
-  const fps = Number(/([\d.]+) fps/.exec(video[0])?.[1] ?? /([\d.]+) tbr/.exec(video[0])?.[1]);
-  const d = /Duration: (\d+):(\d+):([\d.]+)/.exec(input);
+  const banner = inputBanner(text.slice(0, split));
+  if (!banner) return undefined;
   // a live input has no duration: "N/A", or 00:00:00.00 from flv over RTMP
-  const seconds = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : 0;
-  const duration = seconds > 0 ? seconds : null;
-  const rate = fps > 0 ? fps : 25;
+  const duration = banner.seconds > 0 ? banner.seconds : null;
+  const rate = banner.fps > 0 ? banner.fps : 25;
   return {
     input: {
-      width: Number(video[1]),
-      height: Number(video[2]),
+      width: banner.width,
+      height: banner.height,
       fps: rate,
       frameCount: duration ? Math.round(duration * rate) : null,
       duration,

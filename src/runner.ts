@@ -28,6 +28,10 @@ export interface AlgoRunner {
   run(frames: Frame[]): Promise<unknown>;
   /** Calls the algorithm's `dispose()`. */
   dispose(): Promise<void>;
+  /** Whether the runner gave up on the algorithm (runners that restart it have this). */
+  readonly disabled?: boolean;
+  /** How many times the algorithm was restarted (runners that restart it have this). */
+  readonly restarts?: number;
 }
 
 /**

@@ -109,8 +109,7 @@ export class JsonlSink implements Sink {
     if (!this.#pending) return;
     const bytes = this.#encoder.encode(this.#pending);
     this.#pending = "";
-    let written = 0;
-    while (written < bytes.length) written += await this.#file.write(bytes.subarray(written));
+    await writeAll(this.#file, bytes);
   }
 
   /** Flushes, closes and renames the output to its final path. */
@@ -149,11 +148,19 @@ export class StdoutSink implements Sink {
 
   /** Writes one line. */
   async write(record: AlgoRecord): Promise<void> {
-    const bytes = this.#encoder.encode(recordLine(record));
-    let written = 0;
-    while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+    await writeAll(Deno.stdout, this.#encoder.encode(recordLine(record)));
   }
 
   /** Nothing to finish. */
   close(): void {}
+}
+
+/** Writes all of `bytes` (a single `write` may take only part of them). */
+async function writeAll(
+  writer: { write(bytes: Uint8Array): Promise<number> },
+  bytes: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < bytes.length;) {
+    written += await writer.write(bytes.subarray(written));
+  }
 }

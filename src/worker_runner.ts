@@ -13,7 +13,7 @@
  */
 import type { FrameLayout, FromWorker, RemoteError, ToWorker } from "./algo_worker.ts";
 import { PluginError, StreamInferError } from "./errors.ts";
-import type { Frame } from "./frame.ts";
+import { type Frame, packFrames } from "./frame.ts";
 import { resolvePlugin } from "./plugin.ts";
 import type { AlgoRunner } from "./runner.ts";
 import type { AlgoContext } from "./algo.ts";
@@ -714,16 +714,8 @@ export class WorkerRunner implements AlgoRunner, AsyncDisposable {
     let total = 0;
     for (const f of frames) total += checkFrame(f, this.name).byteLength;
     const index = this.#pool.findIndex((b) => b.byteLength === total);
-    const buffer = index >= 0 ? this.#pool.splice(index, 1)[0] : new ArrayBuffer(total);
-    const bytes = new Uint8Array(buffer);
-    const layouts: FrameLayout[] = [];
-    let offset = 0;
-    for (const f of frames) {
-      bytes.set(f.data, offset);
-      layouts.push(layoutOf(f, 0, offset));
-      offset += f.data.byteLength;
-    }
-    return { layouts, buffers: [buffer], transferList: [buffer], pooled: true };
+    const packed = packFrames(frames, index >= 0 ? this.#pool.splice(index, 1)[0] : undefined);
+    return { ...this.#transferLayout(packed), pooled: true };
   }
 
   #transferLayout(frames: Frame[]) {

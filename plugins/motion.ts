@@ -8,7 +8,7 @@
  * @module
  */
 import { BaseAlgo } from "../src/algo.ts";
-import type { Frame } from "../src/frame.ts";
+import { channelsOf, type Frame } from "../src/frame.ts";
 
 /**
  * Options of {@link MotionDetector}.
@@ -122,16 +122,21 @@ function round4(x: number): number {
 function shrink(frame: Frame, targetWidth: number): Grey {
   const width = Math.min(targetWidth, frame.width);
   const height = Math.max(1, Math.round((frame.height * width) / frame.width));
-  const channels = frame.format === "gray" ? 1 : 3;
+  const channels = channelsOf(frame.format);
   const [wr, wg, wb] = frame.format === "bgr24" ? [0.114, 0.587, 0.299] : [0.299, 0.587, 0.114];
   const sum = new Float32Array(width * height);
   const hits = new Uint32Array(width * height);
   const src = frame.data;
+  // The working-image column of each frame column.
+  const column = new Int32Array(frame.width);
+  for (let x = 0; x < frame.width; x++) {
+    column[x] = Math.min(width - 1, Math.floor((x * width) / frame.width));
+  }
   for (let y = 0; y < frame.height; y++) {
     const row = Math.min(height - 1, Math.floor((y * height) / frame.height)) * width;
     let p = y * frame.width * channels;
     for (let x = 0; x < frame.width; x++, p += channels) {
-      const cell = row + Math.min(width - 1, Math.floor((x * width) / frame.width));
+      const cell = row + column[x];
       sum[cell] += channels === 1 ? src[p] : wr * src[p] + wg * src[p + 1] + wb * src[p + 2];
       hits[cell]++;
     }
@@ -140,15 +145,17 @@ function shrink(frame: Frame, targetWidth: number): Grey {
   return { data: sum, width, height };
 }
 
-/** 8-connected regions of a binary mask, with their bounds and pixel counts. */
+/**
+ * 8-connected regions of a binary mask, with their bounds and pixel counts. Clears `mask`
+ * (each pixel is cleared when its region reaches it).
+ */
 function regions(mask: Uint8Array, width: number, height: number) {
-  const label = new Int32Array(mask.length);
   const stack: number[] = [];
   const found: { x1: number; y1: number; x2: number; y2: number; count: number }[] = [];
   for (let start = 0; start < mask.length; start++) {
-    if (!mask[start] || label[start]) continue;
+    if (!mask[start]) continue;
     const r = { x1: width, y1: height, x2: -1, y2: -1, count: 0 };
-    label[start] = found.length + 1;
+    mask[start] = 0;
     stack.push(start);
     while (stack.length) {
       const i = stack.pop()!;
@@ -165,8 +172,8 @@ function regions(mask: Uint8Array, width: number, height: number) {
           const ny = y + dy;
           if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
           const j = ny * width + nx;
-          if (mask[j] && !label[j]) {
-            label[j] = found.length + 1;
+          if (mask[j]) {
+            mask[j] = 0;
             stack.push(j);
           }
         }

@@ -34,7 +34,13 @@
 import type * as ort from "onnxruntime-node";
 import { type AlgoContext, BaseAlgo } from "../src/algo.ts";
 import { InputError, PluginError } from "../src/errors.ts";
-import type { Frame, PixelFormat } from "../src/frame.ts";
+import {
+  channelsOf,
+  type Frame,
+  frameBytes,
+  PIXEL_FORMATS,
+  type PixelFormat,
+} from "../src/frame.ts";
 
 export type { BaseAlgo } from "../src/algo.ts";
 export type { Frame, PixelFormat } from "../src/frame.ts";
@@ -464,6 +470,7 @@ function resolveClasses(
 
 const METADATA_FIELD = 14; // ModelProto.metadata_props: repeated StringStringEntryProto
 const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
 
 /** Reads a base-128 varint at `pos`; returns [value, next position]. Exact up to 2^53. */
 function varint(b: Uint8Array, pos: number, end: number): [number, number] {
@@ -479,50 +486,67 @@ function varint(b: Uint8Array, pos: number, end: number): [number, number] {
   throw new InputError("ONNX: malformed varint");
 }
 
-/**
- * Reads the header of one protobuf field at `pos`. For length-delimited fields `len` is the
- * payload length and `next` the payload start; otherwise `next` is past the whole field.
- */
-function fieldHeader(
-  b: Uint8Array,
-  pos: number,
-  end: number,
-): { field: number; wire: number; len: number; next: number } {
+/** One protobuf field: where it ends, and its value (varint) or payload `[start, end)`. */
+interface Field {
+  field: number;
+  wire: number;
+  /** The value of a varint field (wire type 0), else 0. */
+  value: number;
+  /** Where the payload starts (for other than length-delimited fields: `end`). */
+  start: number;
+  /** Past the whole field. Not checked against the end of the message. */
+  end: number;
+}
+
+/** Reads the header of one protobuf field at `pos` (and the value of a varint field). */
+function fieldHeader(b: Uint8Array, pos: number, end: number): Field {
   const [tag, p] = varint(b, pos, end);
   const field = Math.floor(tag / 8);
   const wire = tag % 8;
   switch (wire) {
     case 0: {
-      const [, q] = varint(b, p, end);
-      return { field, wire, len: 0, next: q };
+      const [value, q] = varint(b, p, end);
+      return { field, wire, value, start: q, end: q };
     }
     case 1:
-      return { field, wire, len: 0, next: p + 8 };
+      return { field, wire, value: 0, start: p + 8, end: p + 8 };
     case 2: {
       const [len, q] = varint(b, p, end);
-      return { field, wire, len, next: q };
+      return { field, wire, value: 0, start: q, end: q + len };
     }
     case 5:
-      return { field, wire, len: 0, next: p + 4 };
+      return { field, wire, value: 0, start: p + 4, end: p + 4 };
     default:
       throw new InputError(`ONNX: unsupported protobuf wire type ${wire} (field ${field})`);
   }
 }
 
-/** Decodes one StringStringEntryProto {key = 1, value = 2}. */
-function metadataEntry(b: Uint8Array): [string, string] {
+/**
+ * The fields of the message in `b[pos, end)`, in order. Stops at `end`; a field reaching past
+ * `end` is still yielded (each caller decides what a truncated field means).
+ */
+function* fields(b: Uint8Array, pos: number, end: number): Generator<Field> {
+  while (pos < end) {
+    const f = fieldHeader(b, pos, end);
+    yield f;
+    pos = f.end;
+  }
+}
+
+/** The payload of a length-delimited field, as UTF-8 text. */
+function fieldText(b: Uint8Array, f: Field): string {
+  return utf8.decode(b.subarray(f.start, f.end));
+}
+
+/** Decodes the StringStringEntryProto {key = 1, value = 2} in `b[pos, end)`. */
+function metadataEntry(b: Uint8Array, pos: number, end: number): [string, string] {
   let key = "";
   let value = "";
-  let pos = 0;
-  while (pos < b.length) {
-    const h = fieldHeader(b, pos, b.length);
-    if (h.wire === 2) {
-      const end = h.next + h.len;
-      if (end > b.length) throw new InputError("ONNX: truncated metadata entry");
-      if (h.field === 1) key = utf8.decode(b.subarray(h.next, end));
-      else if (h.field === 2) value = utf8.decode(b.subarray(h.next, end));
-      pos = end;
-    } else pos = h.next;
+  for (const f of fields(b, pos, end)) {
+    if (f.wire !== 2) continue;
+    if (f.end > end) throw new InputError("ONNX: truncated metadata entry");
+    if (f.field === 1) key = fieldText(b, f);
+    else if (f.field === 2) value = fieldText(b, f);
   }
   return [key, value];
 }
@@ -541,55 +565,17 @@ function metadataEntry(b: Uint8Array): [string, string] {
  */
 export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
   const out: Record<string, string> = {};
-  let pos = 0;
-  while (pos < bytes.length) {
-    const h = fieldHeader(bytes, pos, bytes.length);
-    if (h.wire === 2) {
-      const end = h.next + h.len;
-      if (end > bytes.length) throw new InputError("ONNX: truncated field " + h.field);
-      if (h.field === METADATA_FIELD) {
-        const [k, v] = metadataEntry(bytes.subarray(h.next, end));
-        out[k] = v;
-      }
-      pos = end;
-    } else pos = h.next;
-    if (pos > bytes.length) throw new InputError("ONNX: truncated message");
-  }
-  return out;
-}
-
-/** Like {@link readOnnxMetadata} on a file, seeking over the big fields instead of reading them. */
-async function readOnnxMetadataFile(path: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  using file = await Deno.open(path, { read: true });
-  const size = (await file.stat()).size;
-  const head = new Uint8Array(32);
-  let pos = 0;
-  const readFully = async (buf: Uint8Array) => {
-    let got = 0;
-    while (got < buf.length) {
-      const n = await file.read(buf.subarray(got));
-      if (n === null) break;
-      got += n;
+  for (const f of fields(bytes, 0, bytes.length)) {
+    if (f.end > bytes.length) {
+      throw new InputError(
+        f.wire === 2 ? `ONNX: truncated field ${f.field}` : "ONNX: truncated message",
+      );
     }
-    return got;
-  };
-  while (pos < size) {
-    await file.seek(pos, Deno.SeekMode.Start);
-    const n = await readFully(head);
-    const h = fieldHeader(head, 0, n);
-    if (h.wire === 2) {
-      if (h.field === METADATA_FIELD) {
-        await file.seek(pos + h.next, Deno.SeekMode.Start);
-        const entry = new Uint8Array(h.len);
-        if (await readFully(entry) !== h.len) throw new InputError("ONNX: truncated metadata");
-        const [k, v] = metadataEntry(entry);
-        out[k] = v;
-      }
-      pos += h.next + h.len;
-    } else pos += h.next;
+    if (f.field === METADATA_FIELD && f.wire === 2) {
+      const [k, v] = metadataEntry(bytes, f.start, f.end);
+      out[k] = v;
+    }
   }
-  if (pos !== size) throw new InputError("ONNX: truncated message");
   return out;
 }
 
@@ -628,7 +614,7 @@ class ProtoWriter {
   }
 
   string(field: number, text: string): this {
-    return this.raw(field, new TextEncoder().encode(text));
+    return this.raw(field, utf8Encoder.encode(text));
   }
 
   message(field: number, fill: (w: ProtoWriter) => void): this {
@@ -642,56 +628,33 @@ class ProtoWriter {
 function modelOutline(bytes: Uint8Array): { opset: number; output: string } | null {
   let opset = 0;
   let output: string | null = null;
-  let pos = 0;
-  while (pos < bytes.length) {
-    const h = fieldHeader(bytes, pos, bytes.length);
-    if (h.wire !== 2) {
-      pos = h.next;
-      continue;
-    }
-    const end = h.next + h.len;
-    if (end > bytes.length) return null;
-    if (h.field === 8) {
+  for (const f of fields(bytes, 0, bytes.length)) {
+    if (f.wire !== 2) continue;
+    if (f.end > bytes.length) return null;
+    if (f.field === 8) {
       // OperatorSetIdProto { domain = 1, version = 2 }
       let domain = "";
       let version = 0;
-      for (let q = h.next; q < end;) {
-        const f = fieldHeader(bytes, q, end);
-        if (f.field === 1 && f.wire === 2) {
-          domain = utf8.decode(bytes.subarray(f.next, f.next + f.len));
-          q = f.next + f.len;
-        } else if (f.field === 2 && f.wire === 0) {
-          version = readVarintAfterTag(bytes, q, end);
-          q = f.next;
-        } else q = f.wire === 2 ? f.next + f.len : f.next;
+      for (const g of fields(bytes, f.start, f.end)) {
+        if (g.field === 1 && g.wire === 2) domain = fieldText(bytes, g);
+        else if (g.field === 2 && g.wire === 0) version = g.value;
       }
       if (domain === "" || domain === "ai.onnx") opset = Math.max(opset, version);
-    } else if (h.field === 7 && output === null) {
+    } else if (f.field === 7 && output === null) {
       // GraphProto: the first output (field 12), a ValueInfoProto whose name is field 1
-      for (let q = h.next; q < end && output === null;) {
-        const f = fieldHeader(bytes, q, end);
-        if (f.field === 12 && f.wire === 2) {
-          for (let r = f.next; r < f.next + f.len;) {
-            const g = fieldHeader(bytes, r, f.next + f.len);
-            if (g.field === 1 && g.wire === 2) {
-              output = utf8.decode(bytes.subarray(g.next, g.next + g.len));
-              break;
-            }
-            r = g.wire === 2 ? g.next + g.len : g.next;
+      for (const g of fields(bytes, f.start, f.end)) {
+        if (g.field !== 12 || g.wire !== 2) continue;
+        for (const v of fields(bytes, g.start, g.end)) {
+          if (v.field === 1 && v.wire === 2) {
+            output = fieldText(bytes, v);
+            break;
           }
         }
-        q = f.wire === 2 ? f.next + f.len : f.next;
+        if (output !== null) break;
       }
     }
-    pos = end;
   }
   return output === null ? null : { opset, output };
-}
-
-/** The value of the varint that follows the tag at `pos`. */
-function readVarintAfterTag(b: Uint8Array, pos: number, end: number): number {
-  const [, p] = varint(b, pos, end);
-  return varint(b, p, end)[0];
 }
 
 /**
@@ -865,13 +828,14 @@ export function letterbox(
 ): LetterboxResult {
   const [H, W] = sizeOf(imgsz);
   const { data, width: sw, height: sh, format } = frame;
-  if (format !== "bgr24" && format !== "rgb24" && format !== "gray") {
+  if (!PIXEL_FORMATS.includes(format)) {
     throw new InputError(`letterbox: unsupported pixel format ${JSON.stringify(format)}`);
   }
-  const C = format === "gray" ? 1 : 3;
-  if (!(sw >= 1 && sh >= 1) || data.length < sw * sh * C) {
+  const C = channelsOf(format);
+  const bytes = frameBytes(sw, sh, format);
+  if (!(sw >= 1 && sh >= 1) || data.length < bytes) {
     throw new InputError(
-      `letterbox: a ${sw}x${sh} ${format} frame needs ${sw * sh * C} bytes (got ${data.length})`,
+      `letterbox: a ${sw}x${sh} ${format} frame needs ${bytes} bytes (got ${data.length})`,
     );
   }
   const plane = H * W;
@@ -885,12 +849,13 @@ export function letterbox(
   const pR = tensor.subarray(0, plane);
   const pG = tensor.subarray(plane, 2 * plane);
   const pB = tensor.subarray(2 * plane, 3 * plane);
+  const planes = [pR, pG, pB];
   const rOff = format === "bgr24" ? 2 : 0;
   const bOff = 2 - rOff;
 
   // Grey borders: whole rows above and below, then the left / right strips.
-  if (padY > 0 || nh < H) {
-    for (const p of [pR, pG, pB]) {
+  if (nh < H) {
+    for (const p of planes) {
       p.fill(PAD, 0, padY * W);
       p.fill(PAD, (padY + nh) * W, plane);
     }
@@ -898,7 +863,7 @@ export function letterbox(
   if (nw < W) {
     for (let y = padY; y < padY + nh; y++) {
       const row = y * W;
-      for (const p of [pR, pG, pB]) {
+      for (const p of planes) {
         p.fill(PAD, row, row + padX);
         p.fill(PAD, row + padX + nw, row + W);
       }
@@ -1024,10 +989,10 @@ export function nms(
   if (boxes.length < n * 4) throw new InputError(`nms: ${n} scores need ${n * 4} box values`);
   const classes = options.classes ?? null;
   const maxDet = options.maxDetections ?? 300;
-  const order = new Uint32Array(n);
-  for (let k = 0; k < n; k++) order[k] = k;
+  const sorted: number[] = [];
+  for (let k = 0; k < n; k++) sorted.push(k);
   // Stable: equal scores keep their input order.
-  const sorted = Array.from(order).sort((p, q) => scores[q] - scores[p] || p - q);
+  sorted.sort((p, q) => scores[q] - scores[p] || p - q);
   const keptByClass = new Map<number, number[]>();
   const kept: number[] = [];
   for (const k of sorted) {
@@ -1085,17 +1050,28 @@ export function decodeYolo(
   dims: readonly number[],
   options: DecodeOptions = {},
 ): Detection[] {
+  const [nc, n] = outputShape(output, dims);
+  return decodeFull(output, nc, n, decoding(options));
+}
+
+/**
+ * Checks that `output` is a `[1, 4 + nc, N]` detection output (as {@link decodeYolo} expects)
+ * and returns `[nc, N]`.
+ */
+function outputShape(output: Float32Array, dims: readonly number[]): [number, number] {
   if (dims.length !== 3 || dims[0] !== 1 || dims[1] < 5 || dims[2] < 0) {
     throw new InputError(
       `decodeYolo: expected an output of shape [1, 4 + classes, anchors] (got [${dims}])`,
     );
   }
-  const nc = dims[1] - 4;
-  const n = dims[2];
-  if (output.length < dims[1] * n) {
+  if (output.length < dims[1] * dims[2]) {
     throw new InputError(`decodeYolo: ${output.length} values for shape [${dims}]`);
   }
-  const d = decoding(options);
+  return [dims[1] - 4, dims[2]];
+}
+
+/** {@link decodeYolo} on an output of `nc` classes and `n` anchors, checked by outputShape. */
+function decodeFull(output: Float32Array, nc: number, n: number, d: Decoding): Detection[] {
   const conf = d.confidence;
 
   // An anchor is a candidate when its best class score is above `conf`, i.e. when any of its
@@ -1379,11 +1355,12 @@ export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
   #outputName = "output0";
   #size: [number, number] = [640, 640];
   #names: string[] = [...COCO_NAMES];
-  #confidence = 0.25;
-  #iou = 0.45;
-  #classes: number[] | null = null;
-  #maxDet = 300;
-  #buffer: Float32Array = new Float32Array(0);
+  /**
+   * The decoding settings, without the letterbox geometry (which each run adds). Each `init`
+   * updates them as it checks the options, and keeps `maxDetections` when not given.
+   */
+  #decoding: Decoding = decoding({});
+  /** The input tensor; its data is the buffer `letterbox` reuses. */
   #tensor: ort.Tensor | null = null;
   #Tensor: Ort["Tensor"] | null = null;
 
@@ -1413,13 +1390,14 @@ export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
     if (typeof model !== "string" && !(model instanceof Uint8Array)) {
       throw new PluginError("YoloDetector: option 'model' must be a path or the model's bytes");
     }
-    this.#confidence = checkUnit("confidence", opts.confidence, 0.25);
-    this.#iou = checkUnit("iou", opts.iou, 0.45);
+    const d = this.#decoding;
+    d.confidence = checkUnit("confidence", opts.confidence, 0.25);
+    d.iou = checkUnit("iou", opts.iou, 0.45);
     if (opts.maxDetections !== undefined) {
       if (!Number.isInteger(opts.maxDetections) || opts.maxDetections < 1) {
         throw new PluginError("YoloDetector: option 'maxDetections' must be an integer >= 1");
       }
-      this.#maxDet = opts.maxDetections;
+      d.maxDetections = opts.maxDetections;
     }
     if (
       opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)
@@ -1435,6 +1413,7 @@ export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
 
     // Load the model.
     let path = "";
+    let bytes: Uint8Array | null = null;
     if (typeof model === "string") {
       path = modelPath(model);
       try {
@@ -1447,14 +1426,13 @@ export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
         }
         throw new PluginError(`YoloDetector: cannot read model ${path}: ${e}`, { cause: e });
       }
-    }
+      bytes = await Deno.readFile(path).catch(() => null);
+    } else bytes = model;
     const { InferenceSession, Tensor } = await loadOrt();
     this.#Tensor = Tensor;
     const sessionOptions = yoloSessionOptions(opts, context?.instances ?? 1);
     // First try the model extended with compact outputs (see withCompactOutputs); if that is
     // not possible, load it as it is (and report onnxruntime's own error if that fails too).
-    let bytes: Uint8Array | null = typeof model === "string" ? null : model;
-    if (typeof model === "string") bytes = await Deno.readFile(path).catch(() => null);
     const extended = bytes ? withCompactOutputs(bytes) : null;
     let session: ort.InferenceSession | null = null;
     if (extended) {
@@ -1473,23 +1451,17 @@ export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
       }
     }
 
+    let meta: Record<string, string> = {};
+    try {
+      meta = bytes ? readOnnxMetadata(bytes) : {};
+    } catch {
+      // Not fatal: fall back to the COCO names.
+    }
     try {
       this.#configure(session);
       const output = session.outputMetadata[0];
       compact &&= output.isTensor && output.shape.length === 3 &&
         COMPACT_OUTPUTS.every((name) => session.outputNames.includes(name));
-    } catch (e) {
-      await session.release();
-      throw e;
-    }
-    // Read metadata after the checks above, so a bad model reports ORT's own error first.
-    let meta: Record<string, string> = {};
-    try {
-      meta = bytes ? readOnnxMetadata(bytes) : await readOnnxMetadataFile(path);
-    } catch {
-      // Not fatal: fall back to the COCO names.
-    }
-    try {
       this.#applyMetadata(session, opts, meta);
     } catch (e) {
       await session.release();
@@ -1526,7 +1498,7 @@ export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
     this.#outputName = output.name;
   }
 
-  /** Input size, names and the class filter. */
+  /** Input size, names and the class filter (the decoding's `names` and `allowed`). */
   #applyMetadata(
     session: ort.InferenceSession,
     opts: Partial<YoloOptions>,
@@ -1567,10 +1539,12 @@ export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
     }
     this.#names = names && names.length ? names : [...COCO_NAMES];
 
-    this.#classes = null;
+    const d = this.#decoding;
+    d.names = this.#names;
+    d.allowed = null;
     if (opts.classes && opts.classes.length) {
       try {
-        this.#classes = [...resolveClasses(opts.classes, this.#names)];
+        d.allowed = resolveClasses(opts.classes, this.#names);
       } catch (e) {
         throw new PluginError(`YoloDetector: option ${(e as Error).message}`);
       }
@@ -1589,23 +1563,19 @@ export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
     const frame = frames[frames.length - 1];
     if (!frame) throw new InputError("YoloDetector: run() needs at least one frame");
     const [H, W] = this.#size;
-    const lb = letterbox(frame, this.#size, this.#buffer);
-    if (lb.tensor !== this.#buffer || !this.#tensor) {
-      this.#buffer = lb.tensor;
-      this.#tensor = new Tensor("float32", lb.tensor, [1, 3, H, W]);
+    let tensor = this.#tensor;
+    const lb = letterbox(frame, this.#size, tensor?.data as Float32Array | undefined);
+    if (!tensor || lb.tensor !== tensor.data) {
+      tensor = this.#tensor = new Tensor("float32", lb.tensor, [1, 3, H, W]);
     }
-    const feeds = { [this.#inputName]: this.#tensor };
-    const options: DecodeOptions = {
-      confidence: this.#confidence,
-      iou: this.#iou,
-      classes: this.#classes,
+    const feeds = { [this.#inputName]: tensor };
+    const d: Decoding = {
+      ...this.#decoding,
       scale: lb.scale,
       padX: lb.padX,
       padY: lb.padY,
       frameWidth: frame.width,
       frameHeight: frame.height,
-      names: this.#names,
-      maxDetections: this.#maxDet,
     };
     if (this.#compact) {
       // Only the compact outputs: onnxruntime hands over ~20 bytes per anchor, not 4 * (4 + nc).
@@ -1619,14 +1589,15 @@ export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
       ) {
         throw new PluginError("YoloDetector: the model's compact outputs have unexpected types");
       }
-      return decodeCompact(boxes, scores, classes, decoding(options));
+      return decodeCompact(boxes, scores, classes, d);
     }
     const result = await session.run(feeds);
     const out = result[this.#outputName];
     if (!out || out.type !== "float32" || !(out.data instanceof Float32Array)) {
       throw new PluginError(`YoloDetector: output '${this.#outputName}' is not a float32 tensor`);
     }
-    return decodeYolo(out.data, out.dims, options);
+    const [nc, n] = outputShape(out.data, out.dims);
+    return decodeFull(out.data, nc, n, d);
   }
 
   /** Releases the onnxruntime session. Safe to call twice. */
@@ -1634,7 +1605,6 @@ export default class YoloDetector extends BaseAlgo<YoloOptions, Detection[]> {
     const session = this.#session;
     this.#session = null;
     this.#tensor = null;
-    this.#buffer = new Float32Array(0);
     if (session) await session.release();
   }
 }

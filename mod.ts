@@ -26,21 +26,21 @@
  *
  * @module
  */
-export * from "./src/algo.ts";
-export * from "./src/config.ts";
-export * from "./src/dispatcher.ts";
+export * from "./src/algo/algo.ts";
+export * from "./src/cli/config.ts";
+export * from "./src/run/dispatcher.ts";
 export * from "./src/errors.ts";
-export * from "./src/ffmpeg.ts";
+export * from "./src/source/ffmpeg.ts";
 export * from "./src/frame.ts";
-export * from "./src/inference.ts";
-export * from "./src/player.ts";
-export * from "./src/plugin.ts";
-export * from "./src/probe.ts";
-export * from "./src/producer.ts";
-export * from "./src/runner.ts";
-export * from "./src/sampling.ts";
-export * from "./src/scheduler.ts";
-export * from "./src/sink.ts";
-export * from "./src/source.ts";
-export * from "./src/metrics.ts";
-export * from "./src/worker_runner.ts";
+export * from "./src/run/inference.ts";
+export * from "./src/source/player.ts";
+export * from "./src/plugin/load.ts";
+export * from "./src/source/probe.ts";
+export * from "./src/source/producer.ts";
+export * from "./src/algo/runner.ts";
+export * from "./src/source/sampling.ts";
+export * from "./src/schedule/schedule.ts";
+export * from "./src/sinks/sink.ts";
+export * from "./src/source/parse.ts";
+export * from "./src/observe/metrics.ts";
+export * from "./src/worker/runner.ts";

@@ -127,7 +127,7 @@ function parseArgs(args: string[]): Args {
 
 // ---- helpers ----------------------------------------------------------------------------
 
-/** Nearest-rank percentile (as `Samples` in src/metrics.ts). */
+/** Nearest-rank percentile (as `Samples` in src/observe/metrics.ts). */
 function percentile(values: ArrayLike<number>, q: number): number {
   if (values.length === 0) return NaN;
   const sorted = Array.from(values).sort((a, b) => a - b);
@@ -713,7 +713,7 @@ function interpretationText(
       `- **Lag ≈ run time.** \`lagMs\` starts at the arrival (at the inference loop) of the frame ` +
         "that triggered the run, so it holds no wait for a frame: lag − run at p50 is " +
         `${gaps.map(f1).join(" / ")} ms (the rows in order), the main-thread copy of the ` +
-        "2.76 MB frame into the run's own buffer (`#snapshot` in src/inference.ts) and the " +
+        "2.76 MB frame into the run's own buffer (`#snapshot` in src/run/inference.ts) and the " +
         "microtask that starts the run (`runMs` starts inside it). `runMs` itself includes the " +
         "worker round trip: for the busy-wait plugin it is " +
         `${
@@ -741,7 +741,7 @@ function interpretationText(
       `- **\`interval\` equal to the frame period loses runs.** At interval ${oneFrame.interval} ` +
         `the busy-wait plugin made ${f1(rate(oneFrame))} runs/s against ${f1(rate(b))} at ` +
         `${b.interval}, and its idle time reaches ${f1(idle95)} ms at p95 (a whole frame ` +
-        "more). `Schedule.tick()` (src/scheduler.ts) compares the wall time since the last " +
+        "more). `Schedule.tick()` (src/schedule/schedule.ts) compares the wall time since the last " +
         "due tick with the interval and restarts the clock at that tick: a frame that arrives " +
         "a fraction of a millisecond earlier, relative to its predecessor, than the one that " +
         "restarted the clock is a `wait`, and the run starts a frame later. Use an interval " +
@@ -805,7 +805,7 @@ function interpretationText(
           `period rounds up to whole frames: ${TWO.interval} s at ${CLIP.fps} fps becomes ` +
           `${Math.ceil(TWO.interval * CLIP.fps - 1e-9)} frames = ${quantized} ms, i.e. ` +
           `${pct(TWO.interval * 1000 / quantized)} of the runs asked for. Suggested fix in ` +
-          "src/scheduler.ts: keep the phase (the next due time is the previous due time plus " +
+          "src/schedule/schedule.ts: keep the phase (the next due time is the previous due time plus " +
           "the interval, resynchronised to now + interval only after falling a whole interval " +
           "behind) and accept a tick slightly early (min(interval/4, 10 ms)) for frame-timing " +
           "jitter. Measured on a scratch copy with that change (30 s runs, alternated with " +

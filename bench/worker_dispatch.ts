@@ -14,7 +14,7 @@
  * @module
  */
 import type { Frame } from "../src/frame.ts";
-import { WorkerRunner } from "../src/worker_runner.ts";
+import { WorkerRunner } from "../src/worker/runner.ts";
 
 function arg(name: string, fallback: number): number {
   const i = Deno.args.indexOf(`--${name}`);
@@ -33,7 +33,7 @@ const NOOP = `data:text/javascript,${
 
 function makeFrame(index = 0, data = new Uint8Array(BYTES)): Frame {
   if (index === 0) data.fill(7);
-  return { data, width: WIDTH, height: HEIGHT, format: "bgr24", index, time: index / 30 };
+  return { data, width: WIDTH, height: HEIGHT, format: "bgr24", index, source: "main", time: index / 30 };
 }
 
 interface Stats {

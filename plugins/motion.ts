@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { BaseAlgo } from "../src/algo.ts";
+import { BaseAlgo } from "../src/algo/algo.ts";
 import { channelsOf, type Frame } from "../src/frame.ts";
 
 /**

@@ -32,7 +32,7 @@
  * @module
  */
 import type * as ort from "onnxruntime-node";
-import { type AlgoContext, BaseAlgo } from "../src/algo.ts";
+import { type AlgoContext, BaseAlgo } from "../src/algo/algo.ts";
 import { InputError, PluginError } from "../src/errors.ts";
 import {
   channelsOf,
@@ -42,7 +42,7 @@ import {
   type PixelFormat,
 } from "../src/frame.ts";
 
-export type { BaseAlgo } from "../src/algo.ts";
+export type { BaseAlgo } from "../src/algo/algo.ts";
 export type { Frame, PixelFormat } from "../src/frame.ts";
 
 // ---------------------------------------------------------------------------------------------

@@ -102,3 +102,19 @@ export class FFmpegNotFoundError extends StreamInferError {}
  * ```
  */
 export class DecodeError extends StreamInferError {}
+
+/**
+ * A readable message for anything thrown by an algorithm.
+ *
+ * @example
+ * ```ts
+ * import { errorMessage } from "@stream-infer/stream-infer";
+ * console.log(errorMessage(new TypeError("bad"))); // "TypeError: bad"
+ * ```
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

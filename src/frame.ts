@@ -37,6 +37,8 @@ export interface Frame {
   format: PixelFormat;
   /** 0-based index among the frames played (after fps down-sampling). */
   index: number;
+  /** The id of the source it came from (`main` for a lone source). */
+  source: string;
   /** The source's presentation time of this frame, in seconds. */
   time: number;
 }
@@ -73,7 +75,7 @@ export function frameBytes(width: number, height: number, format: PixelFormat): 
  * @example
  * ```ts
  * import { cloneFrame, type Frame } from "@stream-infer/stream-infer";
- * const f: Frame = { data: new Uint8Array(3), width: 1, height: 1, format: "rgb24", index: 0, time: 0 };
+ * const f: Frame = { data: new Uint8Array(3), width: 1, height: 1, format: "rgb24", index: 0, source: "main", time: 0 };
  * const kept = cloneFrame(f);
  * console.log(kept.data !== f.data); // true
  * ```
@@ -90,7 +92,7 @@ export function cloneFrame(frame: Frame): Frame {
  * @example
  * ```ts
  * import { type Frame, packFrames } from "@stream-infer/stream-infer";
- * const f: Frame = { data: new Uint8Array(3), width: 1, height: 1, format: "rgb24", index: 0, time: 0 };
+ * const f: Frame = { data: new Uint8Array(3), width: 1, height: 1, format: "rgb24", index: 0, source: "main", time: 0 };
  * const [a, b] = packFrames([f, { ...f, index: 1 }]);
  * console.log(a.data.buffer === b.data.buffer, b.data.byteOffset); // true 3
  * ```

@@ -16,7 +16,7 @@ export const ROOT: string = decodeURIComponent(new URL("..", import.meta.url).pa
   "",
 );
 /** Absolute path of the CLI entry point. */
-export const CLI: string = `${ROOT}/src/cli.ts`;
+export const CLI: string = `${ROOT}/src/cli/main.ts`;
 /** Absolute path of the fixture plugins. */
 export const FIXTURES: string = `${ROOT}/tests/fixtures`;
 
@@ -204,7 +204,7 @@ export interface CliOutput {
   stderr: string;
 }
 
-/** Runs `deno run -A src/cli.ts ...args` as a subprocess (cwd: the project root by default). */
+/** Runs `deno run -A src/cli/main.ts ...args` as a subprocess (cwd: the project root by default). */
 export async function runCli(args: string[], options: { cwd?: string } = {}): Promise<CliOutput> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [

@@ -10,14 +10,14 @@
  */
 import assert from "node:assert/strict";
 import MotionDetector from "../plugins/motion.ts";
-import { Dispatcher } from "../src/dispatcher.ts";
+import { Dispatcher } from "../src/run/dispatcher.ts";
 import { PluginError } from "../src/errors.ts";
 import type { Frame } from "../src/frame.ts";
-import { Inference, type RunSummary } from "../src/inference.ts";
-import { Player } from "../src/player.ts";
-import { FFmpegProducer } from "../src/producer.ts";
-import { type AlgoRecord, JsonlSink } from "../src/sink.ts";
-import { isWorkerSandboxAvailable } from "../src/worker_runner.ts";
+import { Inference, type RunSummary } from "../src/run/inference.ts";
+import { Player } from "../src/source/player.ts";
+import { FFmpegProducer } from "../src/source/producer.ts";
+import { type AlgoRecord, JsonlSink } from "../src/sinks/sink.ts";
+import { isWorkerSandboxAvailable } from "../src/worker/runner.ts";
 import InfPixels, { type PixelInfo } from "./fixtures/inf_pixels.ts";
 import { assertNoFfmpeg, makeTestsrc, ROOT, withTempDir } from "./helpers.ts";
 import { within } from "./live_helpers.ts";

@@ -8,11 +8,11 @@
  */
 import assert from "node:assert/strict";
 import MotionDetector from "../plugins/motion.ts";
-import { Dispatcher } from "../src/dispatcher.ts";
+import { Dispatcher } from "../src/run/dispatcher.ts";
 import { InputError, PluginError } from "../src/errors.ts";
-import { Inference } from "../src/inference.ts";
-import { Player } from "../src/player.ts";
-import { FFmpegProducer } from "../src/producer.ts";
+import { Inference } from "../src/run/inference.ts";
+import { Player } from "../src/source/player.ts";
+import { FFmpegProducer } from "../src/source/producer.ts";
 import type { InstanceRun } from "./fixtures/inf_instance.ts";
 import { assertNoFfmpeg, makeTestsrc, ROOT, withTempDir } from "./helpers.ts";
 import { within } from "./live_helpers.ts";

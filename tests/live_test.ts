@@ -9,13 +9,13 @@
  * not come back.
  */
 import assert from "node:assert/strict";
-import { BaseAlgo } from "../src/algo.ts";
-import { Dispatcher } from "../src/dispatcher.ts";
+import { BaseAlgo } from "../src/algo/algo.ts";
+import { Dispatcher } from "../src/run/dispatcher.ts";
 import type { Frame } from "../src/frame.ts";
-import { Inference, type RunSummary } from "../src/inference.ts";
-import { Player, type PlayerEvent, type ReconnectOptions } from "../src/player.ts";
-import { FFmpegProducer } from "../src/producer.ts";
-import { JsonlSink } from "../src/sink.ts";
+import { Inference, type RunSummary } from "../src/run/inference.ts";
+import { Player, type PlayerEvent, type ReconnectOptions } from "../src/source/player.ts";
+import { FFmpegProducer } from "../src/source/producer.ts";
+import { JsonlSink } from "../src/sinks/sink.ts";
 import { withTempDir } from "./helpers.ts";
 import {
   assertNoFfmpegLeft,

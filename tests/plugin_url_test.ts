@@ -6,7 +6,7 @@
  * Remote plugins are served by a Deno.serve on 127.0.0.1 started (and shut down) in each test.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../src/config.ts";
+import { parseConfig } from "../src/cli/config.ts";
 import { ConfigError, PluginError } from "../src/errors.ts";
 import {
   checkPluginUrl,
@@ -17,9 +17,9 @@ import {
   loadPlugin,
   type LoadPluginOptions,
   resolvePlugin,
-} from "../src/plugin.ts";
+} from "../src/plugin/load.ts";
 
-const FIXTURES = new URL("./fixtures/", import.meta.url);
+const FIXTURES = new URL("./fixtures", import.meta.url);
 const ROOT = new URL("../", import.meta.url);
 const QUIET: LoadPluginOptions = { trust: true, onWarning: () => {} };
 
@@ -27,7 +27,7 @@ function fixture(name: string): Uint8Array {
   return Deno.readFileSync(new URL(name, FIXTURES));
 }
 
-/** The SRI value, computed here independently of src/integrity.ts. */
+/** The SRI value, computed here independently of src/plugin/integrity.ts. */
 async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
   return `sha256-${btoa(String.fromCharCode(...digest))}`;
@@ -414,7 +414,7 @@ Deno.test("remote: relative imports and import.meta.url resolve against the plug
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-worker-options", "src/cli.ts", ...args],
+    args: ["run", "-A", "--unstable-worker-options", "src/cli/main.ts", ...args],
     cwd: ROOT.pathname,
     env: { NO_COLOR: "1" },
     stdout: "piped",
@@ -532,7 +532,7 @@ Deno.test("config: integrity, trust and permissions are parsed, and wrong types 
 });
 
 Deno.test("example: remote_plugin.yaml is a valid config with an https plugin and a pin", async () => {
-  const { loadConfig } = await import("../src/config.ts");
+  const { loadConfig } = await import("../src/cli/config.ts");
   const config = await loadConfig(new URL("examples/remote_plugin.yaml", ROOT).pathname);
   const remote = config.algos.find((a) => a.plugin.startsWith("https:"));
   assert.ok(remote, "a remote algo entry");

@@ -8,13 +8,13 @@
  * the clip lasts. Upper bounds are bounded waits (the test fails instead of hanging).
  */
 import assert from "node:assert/strict";
-import { BaseAlgo } from "../src/algo.ts";
-import { Dispatcher } from "../src/dispatcher.ts";
+import { BaseAlgo } from "../src/algo/algo.ts";
+import { Dispatcher } from "../src/run/dispatcher.ts";
 import type { Frame } from "../src/frame.ts";
-import { Inference } from "../src/inference.ts";
-import { Player } from "../src/player.ts";
-import { FFmpegProducer } from "../src/producer.ts";
-import { type AlgoRecord, JsonlSink, recordLine } from "../src/sink.ts";
+import { Inference } from "../src/run/inference.ts";
+import { Player } from "../src/source/player.ts";
+import { FFmpegProducer } from "../src/source/producer.ts";
+import { type AlgoRecord, JsonlSink, recordLine } from "../src/sinks/sink.ts";
 import { makeTestsrc, withTempDir } from "./helpers.ts";
 import { assertNoFfmpegLeft, readRecords, within } from "./live_helpers.ts";
 

@@ -3,7 +3,7 @@
  * sinks are closed, exit 130 with a complete JSONL file and no ffmpeg left); a second one
  * forces the exit.
  *
- * The CLI runs as a subprocess (`deno run -A src/cli.ts run CONFIG --mode realtime --out F`)
+ * The CLI runs as a subprocess (`deno run -A src/cli/main.ts run CONFIG --mode realtime --out F`)
  * on a generated 20 s clip with plugins/motion.ts.
  */
 import assert from "node:assert/strict";

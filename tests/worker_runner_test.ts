@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { PluginError } from "../src/errors.ts";
 import type { Frame } from "../src/frame.ts";
-import { fetchPlugin } from "../src/plugin.ts";
+import { fetchPlugin } from "../src/plugin/load.ts";
 import {
   isWorkerSandboxAvailable,
   WorkerCrashError,
@@ -16,12 +16,12 @@ import {
   WorkerRunnerError,
   type WorkerRunnerEvent,
   WorkerTimeoutError,
-} from "../src/worker_runner.ts";
+} from "../src/worker/runner.ts";
 
 const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
 
 function frame(bytes: ArrayLike<number>, index = 0, width = bytes.length / 3, height = 1): Frame {
-  return { data: Uint8Array.from(bytes), width, height, format: "rgb24", index, time: index / 10 };
+  return { data: Uint8Array.from(bytes), width, height, format: "rgb24", index, source: "main", time: index / 10 };
 }
 
 /** A frame whose first pixel byte tells worker_faulty.ts what to do. */

@@ -31,7 +31,7 @@ function frameOf(
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * c);
   }
-  return { data, width, height, format, index: 0, time: 0 };
+  return { data, width, height, format, index: 0, source: "main", time: 0 };
 }
 
 /** Value of plane `c` at (x, y) of a `size`x`size` NCHW tensor. */

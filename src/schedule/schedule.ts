@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { ScheduleOptions } from "./algo.ts";
-import { InputError } from "./errors.ts";
-import type { FrameFilter } from "./sampling.ts";
+import type { ScheduleOptions } from "../algo/algo.ts";
+import { InputError } from "../errors.ts";
+import type { FrameFilter } from "../source/sampling.ts";
 
 /**
  * Played indices of the frames an algorithm gets when `newest` is the newest frame, oldest

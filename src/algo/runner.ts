@@ -5,7 +5,7 @@
  * @module
  */
 import type { AlgoContext, AlgoLike } from "./algo.ts";
-import type { Frame } from "./frame.ts";
+import type { Frame } from "../frame.ts";
 
 /**
  * Calls an algorithm. Every call is asynchronous so that an algorithm may live elsewhere
@@ -68,20 +68,4 @@ export class InlineRunner implements AlgoRunner {
   async dispose(): Promise<void> {
     await this.#algo.dispose?.();
   }
-}
-
-/**
- * A readable message for anything thrown by an algorithm.
- *
- * @example
- * ```ts
- * import { errorMessage } from "@stream-infer/stream-infer";
- * console.log(errorMessage(new TypeError("bad"))); // "TypeError: bad"
- * ```
- */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) {
-    return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
-  }
-  return String(error);
 }

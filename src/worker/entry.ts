@@ -16,19 +16,20 @@
  *
  * @module
  */
-import type { AlgoContext, AlgoLike } from "./algo.ts";
-import type { Frame, PixelFormat } from "./frame.ts";
-import { algoClassOf } from "./plugin.ts";
-import { errorMessage } from "./runner.ts";
+import type { AlgoContext, AlgoLike } from "../algo/algo.ts";
+import type { Frame, PixelFormat } from "../frame.ts";
+import { algoClassOf } from "../plugin/load.ts";
+import { errorMessage } from "../errors.ts";
 
 /**
  * Where one frame's pixels are in the buffers of a `run` message.
  *
  * @example
  * ```ts
- * import type { FrameLayout } from "./algo_worker.ts";
+ * import type { FrameLayout } from "./entry.ts";
  * const layout: FrameLayout = {
- *   buffer: 0, offset: 0, length: 6, width: 2, height: 1, format: "rgb24", index: 0, time: 0,
+ *   buffer: 0, offset: 0, length: 6, width: 2, height: 1, format: "rgb24", index: 0, source: "main",
+ *   time: 0,
  * };
  * ```
  */
@@ -47,6 +48,8 @@ export interface FrameLayout {
   format: PixelFormat;
   /** 0-based index among the frames played. */
   index: number;
+  /** The source's id. */
+  source: string;
   /** Presentation time in seconds. */
   time: number;
 }
@@ -56,7 +59,7 @@ export interface FrameLayout {
  *
  * @example
  * ```ts
- * import type { RemoteError } from "./algo_worker.ts";
+ * import type { RemoteError } from "./entry.ts";
  * const e: RemoteError = { name: "TypeError", message: "bad input" };
  * ```
  */
@@ -74,7 +77,7 @@ export interface RemoteError {
  *
  * @example
  * ```ts
- * import type { ToWorker } from "./algo_worker.ts";
+ * import type { ToWorker } from "./entry.ts";
  * const msg: ToWorker = { type: "init", options: { threshold: 0.5 } };
  * ```
  */
@@ -88,7 +91,7 @@ export type ToWorker =
  *
  * @example
  * ```ts
- * import type { FromWorker } from "./algo_worker.ts";
+ * import type { FromWorker } from "./entry.ts";
  * const msg: FromWorker = { type: "ready", name: "Motion" };
  * ```
  */
@@ -146,7 +149,7 @@ function transferable(buffers: ArrayBufferLike[]): ArrayBuffer[] {
  * ```ts ignore
  * // The entry module WorkerRunner generates for each worker:
  * import * as plugin from "file:///srv/plugins/motion.ts";
- * import { serve } from "./algo_worker.ts";
+ * import { serve } from "./entry.ts";
  * serve(plugin, "./plugins/motion.ts");
  * ```
  */
@@ -201,6 +204,7 @@ export function serve(module: Record<string, unknown>, label: string): void {
       height: l.height,
       format: l.format,
       index: l.index,
+      source: l.source,
       time: l.time,
     }));
     let value: unknown;

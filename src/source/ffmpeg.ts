@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { FFmpegNotFoundError } from "./errors.ts";
+import { FFmpegNotFoundError } from "../errors.ts";
 
 const INSTALL_HINT = "install ffmpeg (Debian/Ubuntu: apt-get install -y ffmpeg; macOS: brew " +
   "install ffmpeg) or set STREAM_INFER_FFMPEG to its path";

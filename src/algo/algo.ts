@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Frame } from "./frame.ts";
-import type { PluginPermissions } from "./worker_runner.ts";
+import type { Frame } from "../frame.ts";
+import type { PluginPermissions } from "../plugin/permissions.ts";
 
 /**
  * Base class of a user's algorithm. Override `init` to load models and `run` to infer.

@@ -5,8 +5,8 @@
  */
 import { locateFfmpeg, locateFfprobe, runTool } from "./ffmpeg.ts";
 import { inputBanner } from "./banner.ts";
-import { SourceError } from "./errors.ts";
-import { inputOptionsFor, sourceKind, validateSource } from "./source.ts";
+import { SourceError } from "../errors.ts";
+import { inputOptionsFor, sourceKind, validateSource } from "./parse.ts";
 
 /**
  * What {@link probe} learns about a source.

@@ -127,8 +127,37 @@ export interface PlayerMetrics {
  * ```
  */
 export interface Metrics {
-  /** Per algorithm name. */
+  /** Per algorithm name, over every source. */
   algos: Record<string, AlgoMetrics>;
+  /** The player's counters, summed over every source. */
+  player: PlayerMetrics;
+  /** Per source id. */
+  sources: Record<string, SourceMetrics>;
+}
+
+/** Where a source is in its life. */
+export type SourceState = "waiting" | "playing" | "ended" | "lost" | "failed" | "removed";
+
+/**
+ * Metrics of one source, with its algorithms' counters on it.
+ *
+ * @example
+ * ```ts
+ * import type { SourceMetrics } from "@stream-infer/stream-infer";
+ * function show(id: string, m: SourceMetrics) {
+ *   console.log(`${id}: ${m.state}, ${m.player.framesRead} frames, ${m.player.framesDropped} dropped`);
+ * }
+ * ```
+ */
+export interface SourceMetrics {
+  /** The source's path or URL. */
+  url: string;
+  /** Where the source is in its life. */
+  state: SourceState;
+  /** Why it failed or was lost, if it did. */
+  error?: string;
   /** The player's counters. */
   player: PlayerMetrics;
+  /** Per algorithm name: this source's runs. `restarts` and `disabled` are the pool's. */
+  algos: Record<string, AlgoMetrics>;
 }

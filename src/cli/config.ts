@@ -5,13 +5,13 @@
  * @module
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import { ConfigError } from "./errors.ts";
-import { PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
-import type { Mode } from "./inference.ts";
-import { isIntegrity } from "./integrity.ts";
-import type { PluginPermissions } from "./worker_runner.ts";
+import { ConfigError } from "../errors.ts";
+import { PIXEL_FORMATS, type PixelFormat } from "../frame.ts";
+import type { Mode } from "../run/inference.ts";
+import { isIntegrity } from "../plugin/integrity.ts";
+import type { PluginPermissions } from "../worker/runner.ts";
 
-export type { PluginPermissions } from "./worker_runner.ts";
+export type { PluginPermissions } from "../worker/runner.ts";
 
 /**
  * One algorithm entry of a pipeline config.

@@ -9,15 +9,15 @@
  */
 import { parseArgs } from "node:util";
 import { type AlgoConfig, loadConfig, type PipelineConfig } from "./config.ts";
-import { Dispatcher } from "./dispatcher.ts";
-import { InputError, StreamInferError } from "./errors.ts";
-import { Inference, type Mode, type RunSummary } from "./inference.ts";
-import type { Metrics } from "./metrics.ts";
-import { Player } from "./player.ts";
-import { probe } from "./probe.ts";
-import { hashPlugin } from "./integrity.ts";
-import { FFmpegProducer } from "./producer.ts";
-import { JsonlSink, StdoutSink } from "./sink.ts";
+import { Dispatcher } from "../run/dispatcher.ts";
+import { InputError, StreamInferError } from "../errors.ts";
+import { Inference, type Mode, type RunSummary } from "../run/inference.ts";
+import type { Metrics } from "../observe/metrics.ts";
+import { Player } from "../source/player.ts";
+import { probe } from "../source/probe.ts";
+import { hashPlugin } from "../plugin/integrity.ts";
+import { FFmpegProducer } from "../source/producer.ts";
+import { JsonlSink, StdoutSink } from "../sinks/sink.ts";
 
 const HELP = `stream-infer: run your image algorithms on video files, cameras and streams
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { SourceError } from "./errors.ts";
+import { SourceError } from "../errors.ts";
 
 /** Protocols read as live streams. */
 const LIVE_PROTOCOLS = ["rtsp", "rtsps", "rtmp", "rtmps", "udp", "rtp", "srt", "tcp"];

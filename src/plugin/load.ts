@@ -28,13 +28,13 @@
  *   that is pinned as a whole, publish it as one self-contained file (`deno bundle`, esbuild).
  * - `import.meta.resolve`, `import.meta.dirname` and `import.meta.filename` are not available
  *   to a remote plugin.
- * - The rewrite is textual: a string literal that looks exactly like `from "./x"` is rewritten
+ * - The rewrite is textual: a string literal that looks exactly like `from "../x"` is rewritten
  *   too.
  *
  * @module
  */
-import type { AlgoLike } from "./algo.ts";
-import { PluginError } from "./errors.ts";
+import type { AlgoLike } from "../algo/algo.ts";
+import { PluginError } from "../errors.ts";
 import {
   checkPluginUrl,
   computeIntegrity,

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { type Frame, positionOf } from "./frame.ts";
-import type { PlayerMetrics } from "./metrics.ts";
+import { type Frame, positionOf } from "../frame.ts";
+import type { PlayerMetrics } from "../observe/metrics.ts";
 import { probe, type SourceInfo } from "./probe.ts";
 import type { FFmpegProducer } from "./producer.ts";
 import { effectiveFps, type FrameFilter } from "./sampling.ts";
-import { sourceKind, validateSource } from "./source.ts";
+import { sourceKind, validateSource } from "./parse.ts";
 
 /**
  * Options of {@link Player.play}.

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { type Frame, positionOf } from "./frame.ts";
-import { frameIndices } from "./scheduler.ts";
-import type { AlgoRecord, Sink } from "./sink.ts";
+import { type Frame, positionOf } from "../frame.ts";
+import { frameIndices } from "../schedule/schedule.ts";
+import type { AlgoRecord, Sink } from "../sinks/sink.ts";
 
 /**
  * Options of {@link Dispatcher}.

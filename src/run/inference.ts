@@ -3,18 +3,18 @@
  *
  * @module
  */
-import type { AlgoLike, LoadAlgoOptions } from "./algo.ts";
+import type { AlgoLike, LoadAlgoOptions } from "../algo/algo.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { InputError, PluginError } from "./errors.ts";
-import { type Frame, packFrames, positionOf } from "./frame.ts";
-import { type AlgoMetrics, type Metrics, Samples } from "./metrics.ts";
-import type { Player } from "./player.ts";
-import { effectiveFps } from "./sampling.ts";
-import { fetchPlugin, loadPlugin } from "./plugin.ts";
-import { WorkerRunner } from "./worker_runner.ts";
-import { type AlgoRunner, errorMessage, InlineRunner } from "./runner.ts";
-import { framesWanted, requiredSpan, Schedule } from "./scheduler.ts";
-import type { AlgoRecord } from "./sink.ts";
+import { errorMessage, InputError, PluginError } from "../errors.ts";
+import { type Frame, packFrames, positionOf } from "../frame.ts";
+import { type AlgoMetrics, type Metrics, Samples } from "../observe/metrics.ts";
+import type { Player } from "../source/player.ts";
+import { effectiveFps } from "../source/sampling.ts";
+import { fetchPlugin, loadPlugin } from "../plugin/load.ts";
+import { WorkerRunner } from "../worker/runner.ts";
+import { type AlgoRunner, InlineRunner } from "../algo/runner.ts";
+import { framesWanted, requiredSpan, Schedule } from "../schedule/schedule.ts";
+import type { AlgoRecord } from "../sinks/sink.ts";
 
 /** How the pipeline runs: every frame in order, or at the source's pace. */
 export type Mode = "offline" | "realtime";
@@ -376,7 +376,7 @@ export class Inference {
     }
     const player = this.#player?.metrics() ??
       { fps: 0, framesRead: 0, framesDropped: 0, reconnects: 0, stalls: 0 };
-    return { algos, player };
+    return { algos, player, sources: {} };
   }
 
   /**

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { PluginError } from "./errors.ts";
+import { PluginError } from "../errors.ts";
 
 /**
  * Hash algorithms a pin may use.

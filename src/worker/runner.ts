@@ -11,42 +11,16 @@
  *
  * @module
  */
-import type { FrameLayout, FromWorker, RemoteError, ToWorker } from "./algo_worker.ts";
-import { PluginError, StreamInferError } from "./errors.ts";
-import { type Frame, packFrames } from "./frame.ts";
-import { resolvePlugin } from "./plugin.ts";
-import type { AlgoRunner } from "./runner.ts";
-import type { AlgoContext } from "./algo.ts";
+import type { FrameLayout, FromWorker, RemoteError, ToWorker } from "./entry.ts";
+import { PluginError, StreamInferError } from "../errors.ts";
+import { type Frame, packFrames } from "../frame.ts";
+import { resolvePlugin } from "../plugin/load.ts";
+import type { AlgoRunner } from "../algo/runner.ts";
+import type { AlgoContext } from "../algo/algo.ts";
+import type { PluginPermissions } from "../plugin/permissions.ts";
 
-/**
- * What a plugin's worker may do. Keys left out are denied. Relative paths are resolved
- * against the working directory.
- *
- * @example
- * ```ts
- * import type { PluginPermissions } from "@stream-infer/stream-infer";
- * const yolo: PluginPermissions = { read: ["./models"], ffi: true, env: ["ORT_LOG_LEVEL"] };
- * ```
- */
-export interface PluginPermissions {
-  /** Paths the plugin may read (files or directories). */
-  read?: string[];
-  /** Paths the plugin may write. */
-  write?: string[];
-  /** Hosts (`host` or `host:port`) the plugin may connect to. */
-  net?: string[];
-  /** Environment variables the plugin may read. */
-  env?: string[];
-  /** Native libraries the plugin may load: `true` for any, or a list of paths. */
-  ffi?: boolean | string[];
-  /** System information (`Deno.osRelease()`, `Deno.systemMemoryInfo()`, ...). */
-  sys?: boolean;
-  /**
-   * Hosts the plugin may import modules from at run time (dynamic `import()`). Not needed
-   * for the plugin's own static imports: those load before the sandbox applies.
-   */
-  import?: string[];
-}
+export type { PluginPermissions } from "../plugin/permissions.ts";
+
 
 /**
  * A plugin module to load in the worker, as `fetchPlugin()` returns it: the URL to import and
@@ -449,7 +423,7 @@ interface Pending {
  * });
  * await runner.init({ threshold: 25 });
  * const frame: Frame = {
- *   data: new Uint8Array(320 * 240 * 3), width: 320, height: 240, format: "bgr24", index: 0, time: 0,
+ *   data: new Uint8Array(320 * 240 * 3), width: 320, height: 240, format: "bgr24", index: 0, source: "main", time: 0,
  * };
  * console.log(await runner.run([frame]));
  * await runner.dispose();
@@ -618,7 +592,7 @@ export class WorkerRunner implements AlgoRunner, AsyncDisposable {
    * const runner = new WorkerRunner("./plugins/motion.ts");
    * await runner.init({});
    * const frame: Frame = {
-   *   data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, format: "rgb24", index: 0, time: 0,
+   *   data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, format: "rgb24", index: 0, source: "main", time: 0,
    * };
    * await runner.runTransfer([frame]);
    * console.log(frame.data.byteLength); // 0: the buffer went to the worker
@@ -793,7 +767,7 @@ export class WorkerRunner implements AlgoRunner, AsyncDisposable {
   }
 
   #spawn(): void {
-    const workerUrl = new URL("./algo_worker.ts", import.meta.url).href;
+    const workerUrl = new URL("./entry.ts", import.meta.url).href;
     const entry = `import * as plugin from ${JSON.stringify(this.plugin)};\n` +
       `import { serve } from ${JSON.stringify(workerUrl)};\n` +
       `serve(plugin, ${JSON.stringify(this.#label)});\n`;
@@ -971,6 +945,7 @@ function layoutOf(frame: Frame, buffer: number, offset: number): FrameLayout {
     height: frame.height,
     format: frame.format,
     index: frame.index,
+    source: frame.source,
     time: frame.time,
   };
 }

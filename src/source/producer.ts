@@ -4,12 +4,12 @@
  * @module
  */
 import { inputBanner } from "./banner.ts";
-import { DecodeError, InputError, SourceError } from "./errors.ts";
+import { DecodeError, InputError, SourceError } from "../errors.ts";
 import { locateFfmpeg } from "./ffmpeg.ts";
-import { type Frame, frameBytes, PIXEL_FORMATS, type PixelFormat } from "./frame.ts";
+import { type Frame, frameBytes, PIXEL_FORMATS, type PixelFormat } from "../frame.ts";
 import { lastErrorLine, type SourceInfo } from "./probe.ts";
 import { decimationExpr, emittedFrames, type FrameFilter, keepsSourceFrame } from "./sampling.ts";
-import { inputOptionsFor, validateSource } from "./source.ts";
+import { inputOptionsFor, validateSource } from "./parse.ts";
 
 /**
  * Options of {@link FFmpegProducer}. Width and height default to the source's; give one of
@@ -63,6 +63,8 @@ export interface ReadOptions {
   buffers?: number;
   /** Extra ffmpeg input options for this read. */
   inputOptions?: string[];
+  /** The source id the frames carry (default `main`). */
+  sourceId?: string;
   /** Aborting it kills ffmpeg and ends the iteration quietly (no error). */
   signal?: AbortSignal;
 }
@@ -274,6 +276,7 @@ export class FFmpegProducer {
           height,
           format: this.format,
           index,
+          source: options.sourceId ?? "main",
           time: (firstSourceFrame + offset) / info.fps,
         };
       }

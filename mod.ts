@@ -26,21 +26,115 @@
  *
  * @module
  */
-export * from "./src/algo/algo.ts";
-export * from "./src/cli/config.ts";
-export * from "./src/run/dispatcher.ts";
-export * from "./src/errors.ts";
-export * from "./src/source/ffmpeg.ts";
-export * from "./src/frame.ts";
-export * from "./src/run/inference.ts";
-export * from "./src/source/player.ts";
-export * from "./src/plugin/load.ts";
-export * from "./src/source/probe.ts";
-export * from "./src/source/producer.ts";
-export * from "./src/algo/runner.ts";
-export * from "./src/source/sampling.ts";
-export * from "./src/schedule/schedule.ts";
-export * from "./src/sinks/sink.ts";
-export * from "./src/source/parse.ts";
-export * from "./src/observe/metrics.ts";
-export * from "./src/worker/runner.ts";
+// The plugin author's contract
+export { type AlgoContext, type AlgoLike, BaseAlgo } from "./src/algo/algo.ts";
+export type { LoadAlgoOptions, ScheduleOptions } from "./src/algo/algo.ts";
+export {
+  channelsOf,
+  cloneFrame,
+  type Frame,
+  frameBytes,
+  PIXEL_FORMATS,
+  type PixelFormat,
+} from "./src/frame.ts";
+export {
+  ConfigError,
+  DecodeError,
+  errorMessage,
+  FFmpegNotFoundError,
+  InputError,
+  PluginError,
+  SourceError,
+  StreamInferError,
+} from "./src/errors.ts";
+
+// Sources
+export { FFmpegProducer, type ProducerOptions, type ReadOptions } from "./src/source/producer.ts";
+export {
+  type PlayerEvent,
+  type PlayerOptions,
+  type PlayOptions,
+  Player,
+  type ReconnectOptions,
+} from "./src/source/player.ts";
+export { probe, type ProbeOptions, type SourceInfo } from "./src/source/probe.ts";
+export { locateFfmpeg, locateFfprobe, runTool, type ToolOutput } from "./src/source/ffmpeg.ts";
+export {
+  checkSourceId,
+  parseProducerSpec,
+  parseSourceSpec,
+  type ProducerSpec,
+  type SourceSpec,
+} from "./src/source/spec.ts";
+
+// Running
+export {
+  type AlgoInfo,
+  type AlgoStats,
+  Inference,
+  type InferenceOptions,
+  type ProcessContext,
+  type ProcessHook,
+  type RunSummary,
+  type StartOptions,
+} from "./src/run/inference.ts";
+export { Dispatcher, type DispatcherOptions } from "./src/run/dispatcher.ts";
+export { Schedule } from "./src/schedule/schedule.ts";
+
+// Workers and plugins
+export { type AlgoRunner, InlineRunner } from "./src/algo/runner.ts";
+export {
+  isWorkerSandboxAvailable,
+  WorkerCrashError,
+  WorkerDisabledError,
+  type WorkerPluginSource,
+  WorkerRunner,
+  WorkerRunnerError,
+  type WorkerRunnerEvent,
+  type WorkerRunnerOptions,
+  WorkerTimeoutError,
+} from "./src/worker/runner.ts";
+export type { PluginPermissions } from "./src/plugin/permissions.ts";
+export {
+  type AlgoClass,
+  fetchPlugin,
+  type FetchedPlugin,
+  type FetchPluginOptions,
+  importPlugin,
+  loadPlugin,
+  type LoadPluginOptions,
+} from "./src/plugin/load.ts";
+export { computeIntegrity, hashPlugin } from "./src/plugin/integrity.ts";
+
+// Observing a run
+export type {
+  AlgoRun,
+  Mode,
+  RunEnd,
+  RunObserver,
+  RunStart,
+  RunTiming,
+  SkippedRun,
+  SourceEvent,
+  SourceEventType,
+} from "./src/observe/observer.ts";
+export type {
+  AlgoMetrics,
+  Metrics,
+  Percentiles,
+  PlayerMetrics,
+  SourceMetrics,
+  SourceState,
+} from "./src/observe/metrics.ts";
+
+// Records and sinks
+export { type AlgoRecord, JsonlSink, recordLine, type Sink, StdoutSink } from "./src/sinks/sink.ts";
+
+// Config
+export {
+  type AlgoConfig,
+  loadConfig,
+  parseConfig,
+  type PipelineConfig,
+  type SinkConfig,
+} from "./src/cli/config.ts";

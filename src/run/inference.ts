@@ -17,7 +17,8 @@ import { framesWanted, requiredSpan, Schedule } from "../schedule/schedule.ts";
 import type { AlgoRecord } from "../sinks/sink.ts";
 
 /** How the pipeline runs: every frame in order, or at the source's pace. */
-export type Mode = "offline" | "realtime";
+import type { Mode } from "../observe/observer.ts";
+export type { Mode };
 
 /**
  * Options of {@link Inference.start}.

@@ -10,6 +10,7 @@ import { probe, type SourceInfo } from "./probe.ts";
 import type { FFmpegProducer } from "./producer.ts";
 import { effectiveFps, type FrameFilter } from "./sampling.ts";
 import { sourceKind, validateSource } from "./parse.ts";
+import { checkSourceId } from "./spec.ts";
 
 /**
  * Options of {@link Player.play}.
@@ -81,6 +82,8 @@ export interface PlayerEvent {
  * ```
  */
 export interface PlayerOptions {
+  /** The source's id, carried by its frames and records (default `main`). */
+  id?: string;
   /** Show a progress bar on stderr: `true`, `false`, or `"auto"` (only on a TTY; default). */
   progress?: boolean | "auto";
   /** Reconnection policy for live sources. */
@@ -106,6 +109,8 @@ export class Player {
   readonly producer: FFmpegProducer;
   /** The source: path, URL or device. */
   readonly source: string;
+  /** The source's id, carried by its frames and records. */
+  readonly id: string;
   readonly #progress: boolean | "auto";
   readonly #reconnect: Required<ReconnectOptions>;
   readonly #onEvent: (event: PlayerEvent) => void;
@@ -123,6 +128,7 @@ export class Player {
   constructor(producer: FFmpegProducer, source: string, options: PlayerOptions = {}) {
     this.producer = producer;
     this.source = source;
+    this.id = checkSourceId(options.id ?? "main");
     this.#progress = options.progress ?? "auto";
     this.#reconnect = {
       attempts: options.reconnect?.attempts ?? 5,
@@ -255,6 +261,7 @@ export class Player {
               position: unknown ? 0 : position,
               filter: options.filter,
               buffers: options.buffers,
+              sourceId: this.id,
               signal: session.signal,
             })
           ) {

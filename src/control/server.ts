@@ -1,0 +1,563 @@
+/**
+ * The control API: an HTTP server that lists, adds and removes a running pipeline's sources,
+ * reports health, and serves Prometheus metrics.
+ *
+ * | request               | answer                                                               |
+ * | --------------------- | -------------------------------------------------------------------- |
+ * | `GET /healthz`        | 200 `{"status":"ok"}`                                                |
+ * | `GET /metrics`        | 200, the Prometheus text format                                      |
+ * | `GET /sources`        | 200, `[{id, url, state, fps, frames, dropped, reconnects, error?}]`  |
+ * | `POST /sources`       | 201 and the new entry; 400 bad body; 409 the id is taken             |
+ * | `GET /sources/:id`    | 200 and the entry; 404 unknown id                                    |
+ * | `DELETE /sources/:id` | 204 once removed (its ffmpeg reaped); 404 unknown id                 |
+ *
+ * Other paths get 404, other methods 405. Every error body is `{"error": "<one line>"}`.
+ *
+ * It listens on 127.0.0.1 unless told otherwise. With a token, every request needs
+ * `Authorization: Bearer TOKEN` (401 otherwise); a non-loopback address requires one. Requests
+ * a browser makes from another site are refused (403): a cross-origin `Origin` header, or,
+ * on a loopback address, a `Host` that is not loopback (DNS rebinding).
+ *
+ * @module
+ */
+import { errorMessage, InputError } from "../errors.ts";
+import type { Metrics, SourceMetrics, SourceState } from "../observe/metrics.ts";
+import type { Player } from "../source/player.ts";
+import { parseSourceSpec, SOURCE_ID, type SourceSpec } from "../source/spec.ts";
+
+/** The port the control API listens on when `listen` names none. */
+export const DEFAULT_CONTROL_PORT = 8600;
+
+/** The host the control API listens on when `listen` names none. */
+export const DEFAULT_CONTROL_HOST = "127.0.0.1";
+
+/** Largest `POST /sources` body accepted, in bytes. */
+const MAX_BODY = 64 * 1024;
+
+/**
+ * What the control API drives: a running pipeline. `Inference` provides it.
+ *
+ * @example
+ * ```ts
+ * import type { ControlTarget, Metrics } from "@stream-infer/stream-infer";
+ * const idle: ControlTarget = {
+ *   metrics: (): Metrics => ({
+ *     algos: {},
+ *     player: { fps: 0, framesRead: 0, framesDropped: 0, reconnects: 0, stalls: 0 },
+ *     sources: {},
+ *   }),
+ *   addSource() {
+ *     throw new Error("read-only");
+ *   },
+ *   removeSource: () => Promise.resolve(false),
+ * };
+ * ```
+ */
+export interface ControlTarget {
+  /** The run's metrics; `sources` lists every source by id. */
+  metrics(): Metrics;
+  /**
+   * Registers a source with the run, which plays it. Throws `InputError` whose message
+   * contains "already" when the id is taken. A source that cannot be opened shows as
+   * `failed` in {@link ControlTarget.metrics}; it never ends the run.
+   */
+  addSource(player: Player, options?: { fps?: number; position?: number }): void;
+  /** Removes a source; resolves `false` for an unknown id, else once its ffmpeg is reaped. */
+  removeSource(id: string): Promise<boolean>;
+}
+
+/**
+ * What serves `GET /metrics`; {@link PrometheusExporter} is one.
+ *
+ * @example
+ * ```ts
+ * import type { MetricsExporter } from "@stream-infer/stream-infer";
+ * const empty: MetricsExporter = {
+ *   contentType: "text/plain; version=0.0.4; charset=utf-8",
+ *   text: () => Promise.resolve(""),
+ * };
+ * ```
+ */
+export interface MetricsExporter {
+  /** The `Content-Type` of {@link MetricsExporter.text}. */
+  readonly contentType: string;
+  /** The metrics, rendered at the time of the call. */
+  text(): Promise<string>;
+}
+
+/**
+ * One source as `GET /sources` lists it.
+ *
+ * @example
+ * ```ts
+ * import type { SourceEntry } from "@stream-infer/stream-infer";
+ * const e: SourceEntry = {
+ *   id: "gate",
+ *   url: "rtsp://127.0.0.1:8554/gate",
+ *   state: "playing",
+ *   fps: 5,
+ *   frames: 120,
+ *   dropped: 0,
+ *   reconnects: 1,
+ * };
+ * ```
+ */
+export interface SourceEntry {
+  /** The source's id. */
+  id: string;
+  /** Its path or URL. */
+  url: string;
+  /** Where it is in its life. */
+  state: SourceState;
+  /** Frames read per second of wall clock. */
+  fps: number;
+  /** Frames read. */
+  frames: number;
+  /** Frames dropped by the realtime player. */
+  dropped: number;
+  /** Reconnections to a live source. */
+  reconnects: number;
+  /** Why it failed or was lost, if it did. */
+  error?: string;
+}
+
+/**
+ * Options of {@link serveControl}.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   type ControlOptions,
+ *   type ControlTarget,
+ *   FFmpegProducer,
+ *   Player,
+ *   PrometheusExporter,
+ * } from "@stream-infer/stream-infer";
+ * declare const target: ControlTarget;
+ * const options: ControlOptions = {
+ *   target,
+ *   createPlayer: (spec) => new Player(new FFmpegProducer(spec.producer), spec.url, { id: spec.id }),
+ *   exporter: new PrometheusExporter({ metrics: () => target.metrics() }),
+ *   listen: "127.0.0.1:8600",
+ * };
+ * ```
+ */
+export interface ControlOptions {
+  /** The pipeline the API drives. */
+  target: ControlTarget;
+  /**
+   * Builds the player of a `POST /sources` body (already validated). An `InputError` it
+   * throws answers 400.
+   */
+  createPlayer(spec: SourceSpec): Player;
+  /** Serves `GET /metrics`; attach it to the run as an observer for its histograms. */
+  exporter: MetricsExporter;
+  /**
+   * `[HOST:]PORT` (or a bare port number) to listen on: default `127.0.0.1:8600`; port 0
+   * picks a free one. A non-loopback host requires {@link ControlOptions.token}.
+   */
+  listen?: string | number;
+  /** When set, every request needs `Authorization: Bearer TOKEN`. */
+  token?: string;
+  /** Aborting it shuts the server down. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A running control API server.
+ *
+ * @example
+ * ```ts
+ * import type { ControlServer } from "@stream-infer/stream-infer";
+ * async function stop(server: ControlServer) {
+ *   console.error(`closing ${server.url}`);
+ *   await server.shutdown();
+ * }
+ * ```
+ */
+export interface ControlServer {
+  /** Base URL, e.g. `http://127.0.0.1:8600`. */
+  readonly url: string;
+  /** The address it listens on. */
+  readonly hostname: string;
+  /** The port it listens on (the one picked, when asked for port 0). */
+  readonly port: number;
+  /** Resolves once the server has shut down (by {@link ControlServer.shutdown} or the signal). */
+  readonly finished: Promise<void>;
+  /** Stops accepting connections, lets requests in flight finish, and resolves then. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Where to listen, as {@link parseListen} returns it.
+ *
+ * @example
+ * ```ts
+ * import type { ListenAddress } from "@stream-infer/stream-infer";
+ * const a: ListenAddress = { hostname: "127.0.0.1", port: 8600, loopback: true };
+ * ```
+ */
+export interface ListenAddress {
+  /** Host name or address, IPv6 without brackets. */
+  hostname: string;
+  /** Port, 0 for any free one. */
+  port: number;
+  /** Whether the host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`). */
+  loopback: boolean;
+}
+
+function shown(value: unknown): string {
+  return typeof value === "string" ? `'${value}'` : JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * Parses a control `listen` value, `[HOST:]PORT`: `8600`, `:8600`, `0.0.0.0:8600`,
+ * `[::1]:8600`, `localhost:0`. The host defaults to 127.0.0.1. Throws {@link InputError}
+ * on bad input, and when a non-loopback host comes without a `token` (or the token is
+ * empty or not printable ASCII).
+ *
+ * @example
+ * ```ts
+ * import { parseListen } from "@stream-infer/stream-infer";
+ * console.log(parseListen("9100")); // { hostname: "127.0.0.1", port: 9100, loopback: true }
+ * console.log(parseListen("0.0.0.0:9100", "s3cret").loopback); // false
+ * ```
+ */
+export function parseListen(text: string | number, token?: string): ListenAddress {
+  if (token !== undefined) checkToken(token);
+  const raw = typeof text === "number" ? String(text) : text;
+  if (typeof raw !== "string" || raw.trim() === "") {
+    throw new InputError(`control listen must be [HOST:]PORT (got ${shown(text)})`);
+  }
+  const value = raw.trim();
+  let host = DEFAULT_CONTROL_HOST;
+  let port = value;
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\]:(.*)$/.exec(value);
+  if (bracketed) {
+    host = bracketed[1];
+    port = bracketed[2];
+  } else if (value.includes(":")) {
+    const at = value.lastIndexOf(":");
+    host = value.slice(0, at) || DEFAULT_CONTROL_HOST;
+    port = value.slice(at + 1);
+    if (host.includes(":")) {
+      throw new InputError(`control listen: write an IPv6 host in brackets, [${host}]:${port}`);
+    }
+  }
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
+    throw new InputError(
+      `control listen: port must be an integer from 0 to 65535 (got ${shown(port)})`,
+    );
+  }
+  if (!bracketed && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) {
+    throw new InputError(`control listen: bad host ${shown(host)}`);
+  }
+  const loopback = isLoopback(host);
+  if (!loopback && token === undefined) {
+    throw new InputError(
+      `control listen ${value}: a non-loopback address requires a token (control.token)`,
+    );
+  }
+  return { hostname: host, port: Number(port), loopback };
+}
+
+function checkToken(token: unknown): void {
+  if (typeof token !== "string" || !/^[!-~]+$/.test(token)) {
+    throw new InputError("control token must be non-empty printable ASCII without spaces");
+  }
+}
+
+/** Whether a host name or address (IPv6 with or without brackets) is loopback. */
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  if (h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return v4 !== null && Number(v4[1]) === 127 && v4.slice(2).every((o) => Number(o) <= 255);
+}
+
+/** The host part of a `Host` header (`name:port`, `[v6]:port`, or no port). */
+function hostOf(header: string): string {
+  const bracketed = /^\[([^\]]*)\](?::\d*)?$/.exec(header);
+  if (bracketed) return bracketed[1];
+  const at = header.lastIndexOf(":");
+  return at >= 0 && header.indexOf(":") === at ? header.slice(0, at) : header;
+}
+
+const encoder = new TextEncoder();
+
+async function digest(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+/** Compares two SHA-256 digests without an early exit (constant time for equal lengths). */
+function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+/** Thrown inside a handler to answer with a status and a one-line error. */
+class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly headers?: HeadersInit) {
+    super(message);
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
+}
+
+function json(status: number, body: unknown, headers?: HeadersInit): Response {
+  const h = new Headers(headers);
+  h.set("content-type", "application/json; charset=utf-8");
+  h.set("cache-control", "no-store");
+  return new Response(status === 204 ? null : JSON.stringify(body) + "\n", { status, headers: h });
+}
+
+function failure(status: number, message: string, headers?: HeadersInit): Response {
+  return json(status, { error: oneLine(message) || `HTTP ${status}` }, headers);
+}
+
+function toEntry(id: string, s: SourceMetrics): SourceEntry {
+  const entry: SourceEntry = {
+    id,
+    url: s.url,
+    state: s.state,
+    fps: s.player.fps,
+    frames: s.player.framesRead,
+    dropped: s.player.framesDropped,
+    reconnects: s.player.reconnects,
+  };
+  if (s.error !== undefined) entry.error = s.error;
+  return entry;
+}
+
+/** Reads a request body as text, refusing more than `limit` bytes (413). */
+async function readBody(request: Request, limit: number): Promise<string> {
+  const length = Number(request.headers.get("content-length") ?? "0");
+  if (length > limit) throw new HttpError(413, `body is larger than ${limit} bytes`);
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, `body is larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+  } catch {
+    throw new HttpError(400, "body is not UTF-8 text");
+  }
+}
+
+/**
+ * Starts the control API server. Throws {@link InputError} for a bad `listen` or `token`,
+ * a non-loopback address without a token, or an address that is in use or not allowed.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   FFmpegProducer,
+ *   Inference,
+ *   Player,
+ *   PrometheusExporter,
+ *   serveControl,
+ * } from "@stream-infer/stream-infer";
+ * const inference = new Inference();
+ * const exporter = new PrometheusExporter({ metrics: () => inference.metrics() });
+ * inference.observe(exporter);
+ * const server = serveControl({
+ *   target: inference,
+ *   exporter,
+ *   createPlayer: (spec) =>
+ *     new Player(new FFmpegProducer(spec.producer), spec.url, { id: spec.id }),
+ *   listen: "127.0.0.1:0",
+ * });
+ * console.log(`control API on ${server.url}`);
+ * // ... run ...
+ * await server.shutdown();
+ * ```
+ */
+export function serveControl(options: ControlOptions): ControlServer {
+  const { target, createPlayer, exporter, token } = options;
+  const address = parseListen(options.listen ?? String(DEFAULT_CONTROL_PORT), token);
+  const tokenDigest = token === undefined ? undefined : digest(token);
+  const allowed = (methods: string[]) => ({ allow: methods.join(", ") });
+
+  async function authorize(request: Request): Promise<void> {
+    if (address.loopback) {
+      const host = request.headers.get("host");
+      if (host !== null && !isLoopback(hostOf(host))) {
+        throw new HttpError(403, `host ${shown(host)} is not a loopback name`);
+      }
+    }
+    const origin = request.headers.get("origin");
+    if (origin !== null && origin !== "null") {
+      let same = false;
+      try {
+        same = new URL(origin).host === request.headers.get("host");
+      } catch {
+        // an unparsable Origin is not the same origin
+      }
+      if (!same) throw new HttpError(403, `cross-origin requests are refused (${origin})`);
+    } else if (origin === "null") {
+      throw new HttpError(403, "cross-origin requests are refused (null origin)");
+    }
+    if (tokenDigest === undefined) return;
+    const challenge = { "www-authenticate": 'Bearer realm="stream-infer"' };
+    const header = request.headers.get("authorization");
+    const m = header === null ? null : /^Bearer +(\S+) *$/i.exec(header);
+    if (!m) throw new HttpError(401, "missing bearer token", challenge);
+    if (!sameDigest(await digest(m[1]), await tokenDigest)) {
+      throw new HttpError(401, "wrong bearer token", challenge);
+    }
+  }
+
+  async function addSource(request: Request): Promise<Response> {
+    const text = await readBody(request, MAX_BODY);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      throw new HttpError(400, `body is not valid JSON: ${errorMessage(e)}`);
+    }
+    let spec: SourceSpec;
+    try {
+      spec = parseSourceSpec(body);
+    } catch (e) {
+      if (e instanceof InputError) throw new HttpError(400, e.message);
+      throw e;
+    }
+    if (Object.hasOwn(target.metrics().sources, spec.id)) {
+      throw new HttpError(409, `source '${spec.id}' already exists (DELETE it first)`);
+    }
+    let player: Player;
+    try {
+      player = createPlayer(spec);
+    } catch (e) {
+      if (e instanceof InputError) throw new HttpError(400, e.message);
+      throw e;
+    }
+    try {
+      target.addSource(player, { fps: spec.fps, position: spec.position });
+    } catch (e) {
+      if (e instanceof InputError) {
+        throw new HttpError(/already/i.test(e.message) ? 409 : 400, e.message);
+      }
+      throw e;
+    }
+    const now = target.metrics().sources;
+    const entry: SourceEntry = Object.hasOwn(now, spec.id) ? toEntry(spec.id, now[spec.id]) : {
+      id: spec.id,
+      url: spec.url,
+      state: "waiting",
+      fps: 0,
+      frames: 0,
+      dropped: 0,
+      reconnects: 0,
+    };
+    return json(201, entry, { location: `/sources/${encodeURIComponent(spec.id)}` });
+  }
+
+  async function route(request: Request): Promise<Response> {
+    await authorize(request);
+    const { pathname } = new URL(request.url);
+    const method = request.method === "HEAD" ? "GET" : request.method;
+    if (pathname === "/healthz") {
+      if (method !== "GET") throw new HttpError(405, "use GET", allowed(["GET", "HEAD"]));
+      return json(200, { status: "ok" });
+    }
+    if (pathname === "/metrics") {
+      if (method !== "GET") throw new HttpError(405, "use GET", allowed(["GET", "HEAD"]));
+      return new Response(await exporter.text(), {
+        headers: { "content-type": exporter.contentType, "cache-control": "no-store" },
+      });
+    }
+    if (pathname === "/sources") {
+      if (method === "GET") {
+        const sources = target.metrics().sources;
+        return json(200, Object.entries(sources).map(([id, s]) => toEntry(id, s)));
+      }
+      if (method === "POST") return await addSource(request);
+      throw new HttpError(405, "use GET or POST", allowed(["GET", "HEAD", "POST"]));
+    }
+    const m = /^\/sources\/([^/]+)$/.exec(pathname);
+    if (m) {
+      let id: string;
+      try {
+        id = decodeURIComponent(m[1]);
+      } catch {
+        throw new HttpError(404, `no such path: ${pathname}`);
+      }
+      const methods = allowed(["GET", "HEAD", "DELETE"]);
+      if (method !== "GET" && method !== "DELETE") {
+        throw new HttpError(405, "use GET or DELETE", methods);
+      }
+      const unknown = new HttpError(404, `no source '${id}'`);
+      if (!SOURCE_ID.test(id)) throw unknown;
+      if (method === "GET") {
+        const sources = target.metrics().sources;
+        if (!Object.hasOwn(sources, id)) throw unknown;
+        return json(200, toEntry(id, sources[id]));
+      }
+      if (!(await target.removeSource(id))) throw unknown;
+      return json(204, null);
+    }
+    throw new HttpError(404, `no such path: ${pathname}`);
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    let response: Response;
+    try {
+      response = await route(request);
+    } catch (e) {
+      response = e instanceof HttpError
+        ? failure(e.status, e.message, e.headers)
+        : failure(500, errorMessage(e));
+    }
+    if (request.method === "HEAD") {
+      return new Response(null, { status: response.status, headers: response.headers });
+    }
+    return response;
+  }
+
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: address.hostname,
+      port: address.port,
+      signal: options.signal,
+      onListen() {},
+      onError: (e) => failure(500, errorMessage(e)),
+    }, handle);
+  } catch (e) {
+    const where = `${address.hostname}:${address.port}`;
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new InputError(`control: cannot listen on ${where}: address in use`, { cause: e });
+    }
+    if (e instanceof Deno.errors.AddrNotAvailable || e instanceof Deno.errors.PermissionDenied) {
+      throw new InputError(`control: cannot listen on ${where}: ${oneLine(errorMessage(e))}`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  const hostname = server.addr.hostname;
+  const port = server.addr.port;
+  const urlHost = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return {
+    url: `http://${urlHost}:${port}`,
+    hostname,
+    port,
+    finished: server.finished,
+    shutdown: () => server.shutdown(),
+  };
+}

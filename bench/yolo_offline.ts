@@ -8,7 +8,7 @@
  *   (`FFmpegProducer.read`), then `YoloDetector.run` on it (letterbox, `session.run`, decode),
  *   one after the other;
  * - **pipeline**: `Inference` + `Player` + `FFmpegProducer` in offline mode with the plugin
- *   `plugins/yolo.ts` loaded by path into its sandboxed worker (`frameCount` 1, `interval`
+ *   `plugins/yolo/mod.ts` loaded by path into its sandboxed worker (`frameCount` 1, `interval`
  *   1/fps: every frame); decoding overlaps inference.
  *
  * Each configuration of session options (the plugin's `threads` / `spinning` options, turned
@@ -50,14 +50,14 @@ import YoloDetector, {
   letterbox,
   type YoloOptions,
   yoloSessionOptions,
-} from "../plugins/yolo.ts";
+} from "../plugins/yolo/mod.ts";
 import type { FromBareWorker, ToBareWorker } from "./fixtures/bare_worker.ts";
 import { loadAverage, machine, median, writeSection } from "./report.ts";
 import { ffmpegBytes, isFile } from "./tools.ts";
 
 const DEFAULT_MODEL = "/work/shared/models/yolov8n_int8.onnx";
 const DEFAULT_CLIP = "/work/shared/media/car-detection.mp4";
-const PLUGIN = new URL("../plugins/yolo.ts", import.meta.url);
+const PLUGIN = new URL("../plugins/yolo/mod.ts", import.meta.url);
 const SECTION = "## YOLO offline";
 const BENCHMARKS_MD = new URL("../BENCHMARKS.md", import.meta.url);
 /** The pipeline must reach this fraction of bare `session.run` throughput. */
@@ -955,7 +955,7 @@ async function main(): Promise<void> {
       "so ratios across configurations also pair measurements of the same round. Within a " +
       "configuration the three use the same session options (but see the multi-instance " +
       "configuration below): the plugin's options turned into session options by " +
-      "`yoloSessionOptions` (exported by plugins/yolo.ts).",
+      "`yoloSessionOptions` (exported by plugins/yolo/mod.ts).",
       "",
       `- **bare**: \`session.run\` ${frames} times over ${inputs.tensors.length} ready input ` +
       "tensors (frames spread over the clip, letterboxed once before the clock starts), used " +
@@ -963,7 +963,7 @@ async function main(): Promise<void> {
       "- **serial**: one loop on the main thread: read a frame from ffmpeg " +
       "(`FFmpegProducer.read`, bgr24 at the source size), `YoloDetector.run` on it " +
       "(letterbox, `session.run`, decode), next frame.",
-      '- **pipeline**: `new Inference()`, `loadAlgo("plugins/yolo.ts", {frameCount: 1, ' +
+      '- **pipeline**: `new Inference()`, `loadAlgo("plugins/yolo/mod.ts", {frameCount: 1, ' +
       `frameStep: 0, interval: 1/${info.fps}, options: {model, ...}, permissions: {ffi: true}})` +
       "`, `new Player(new FFmpegProducer(), clip, {progress: false})`, " +
       '`start(player, {mode: "offline"})`: the plugin runs in its sandboxed worker while ' +
@@ -1173,7 +1173,7 @@ function interpretation(f: Findings): string[] {
       "when the run ends, leaving the cores to the worker's letterbox, its reply and the " +
       "decoding between runs; `--configs=default,spin-run` measures it end to end (in an " +
       "earlier run on this machine it was not faster: 13.68 frames/s for the pipeline).",
-    "- What changed in plugins/yolo.ts for this: the detector appends three outputs to the " +
+    "- What changed in plugins/yolo for this: the detector appends three outputs to the " +
       "model when it loads it (boxes, each anchor's best class score and class, via `Slice`, " +
       "`ArgMax`, `GatherElements`, `Cast`; the extra graph is a second protobuf `graph` field, " +
       "merged by the parser) and fetches only those: about 200 KB per run instead of the 2.8 MB " +

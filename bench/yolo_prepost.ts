@@ -14,7 +14,7 @@
  * @module
  */
 import * as ort from "onnxruntime-node";
-import { decodeYolo, letterbox, parseNames, readOnnxMetadata } from "../plugins/yolo.ts";
+import { decodeYolo, letterbox, parseNames, readOnnxMetadata } from "../plugins/yolo/mod.ts";
 import { cloneFrame, FFmpegProducer, type Frame, probe } from "../mod.ts";
 import { median } from "./report.ts";
 

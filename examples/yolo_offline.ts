@@ -1,14 +1,14 @@
 // YOLO on a video, offline: counts of each class per second.
 //   deno run -A examples/yolo_offline.ts VIDEO MODEL.onnx
 import { FFmpegProducer, Inference, Player } from "../mod.ts";
-import type { Detection } from "../plugins/yolo.ts";
+import type { Detection } from "../plugins/yolo/mod.ts";
 
 const [source = "../shared/media/car-detection.mp4", model = "../shared/models/yolov8n_int8.onnx"] =
   Deno.args;
 const inference = new Inference();
 // Runs in workers (plugins loaded by path do), overlapping with decoding: two instances,
 // each with half the cores, take turns on the frames.
-await inference.loadAlgo(new URL("../plugins/yolo.ts", import.meta.url), {
+await inference.loadAlgo(new URL("../plugins/yolo/mod.ts", import.meta.url), {
   name: "yolo",
   frameCount: 1,
   frameStep: 0,

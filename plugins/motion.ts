@@ -2,20 +2,20 @@
  * A motion detector in plain TypeScript: frame differencing on a down-scaled grey frame, with
  * the moving regions as bounding boxes. No model needed.
  *
- * With `frameCount: 1` it compares each run's frame with the previous run's; with
- * `frameCount >= 2` it compares the oldest and newest frame it is given.
+ * With `frameCount: 1` it compares each run's frame with the previous run's frame of the same
+ * source (`frame.source`), so one instance can serve several sources; with `frameCount >= 2` it
+ * compares the oldest and newest frame it is given.
  *
  * @module
  */
-import { BaseAlgo } from "../src/algo/algo.ts";
-import { channelsOf, type Frame } from "../src/frame.ts";
+import { BaseAlgo, channelsOf, type Frame } from "../mod.ts";
 
 /**
  * Options of {@link MotionDetector}.
  *
  * @example
  * ```ts
- * import type { MotionOptions } from "./motion.ts";
+ * import type { MotionOptions } from "@stream-infer/stream-infer/plugins/motion";
  * const opts: MotionOptions = { width: 160, threshold: 25, minArea: 4 };
  * ```
  */
@@ -33,7 +33,7 @@ export interface MotionOptions {
  *
  * @example
  * ```ts
- * import type { MotionResult } from "./motion.ts";
+ * import type { MotionResult } from "@stream-infer/stream-infer/plugins/motion";
  * const r: MotionResult = { score: 0.02, boxes: [{ box: [10, 20, 60, 80], area: 0.01 }] };
  * ```
  */
@@ -52,11 +52,13 @@ interface Grey {
 }
 
 /**
- * Frame-differencing motion detector.
+ * Frame-differencing motion detector. It remembers the newest frame of each source (by
+ * `frame.source`), so frames of several sources played through one instance are never compared
+ * with each other.
  *
  * @example
  * ```ts
- * import MotionDetector from "./motion.ts";
+ * import MotionDetector from "@stream-infer/stream-infer/plugins/motion";
  * const motion = new MotionDetector();
  * motion.init({ threshold: 20 });
  * ```
@@ -65,7 +67,8 @@ export default class MotionDetector extends BaseAlgo<MotionOptions | undefined, 
   #width = 160;
   #threshold = 25;
   #minArea = 4;
-  #previous: Grey | undefined;
+  /** The newest working image of each source, by source id. */
+  readonly #previous = new Map<string, Grey>();
 
   /** Reads the options; every one is optional. */
   override init(options?: MotionOptions): void {
@@ -82,8 +85,10 @@ export default class MotionDetector extends BaseAlgo<MotionOptions | undefined, 
   run(frames: Frame[]): MotionResult {
     const newest = frames[frames.length - 1];
     const current = shrink(newest, this.#width);
-    const before = frames.length > 1 ? shrink(frames[0], this.#width) : this.#previous;
-    this.#previous = current;
+    const before = frames.length > 1
+      ? shrink(frames[0], this.#width)
+      : this.#previous.get(newest.source);
+    this.#previous.set(newest.source, current);
     if (!before || before.width !== current.width || before.height !== current.height) {
       return { score: 0, boxes: [] };
     }
@@ -111,6 +116,11 @@ export default class MotionDetector extends BaseAlgo<MotionOptions | undefined, 
         area: round4(r.count / mask.length),
       }));
     return { score: round4(changed / mask.length), boxes };
+  }
+
+  /** Forgets the previous frames of all sources. */
+  override dispose(): void {
+    this.#previous.clear();
   }
 }
 

@@ -9,10 +9,18 @@ import YoloDetector, {
   parseNames,
   readOnnxMetadata,
   yoloSessionOptions,
-} from "../plugins/yolo.ts";
-import { InputError, PluginError } from "../src/errors.ts";
-import type { Frame, PixelFormat } from "../src/frame.ts";
-import { cloneFrame, FFmpegProducer, Inference, Player, probe } from "../mod.ts";
+} from "../plugins/yolo/mod.ts";
+import {
+  cloneFrame,
+  FFmpegProducer,
+  type Frame,
+  Inference,
+  InputError,
+  type PixelFormat,
+  Player,
+  PluginError,
+  probe,
+} from "../mod.ts";
 import { ffmpeg, withTempDir } from "./helpers.ts";
 import { constantOutputModel, encodeModel } from "./onnx_builder.ts";
 
@@ -517,6 +525,54 @@ Deno.test({
 });
 
 Deno.test({
+  name: "YoloDetector: two sources interleaved through one instance give each source's detections",
+  ignore: !REAL_MODEL,
+  fn: async () => {
+    if (!(await clipExists())) {
+      console.log(`yolo_test: ${CLIP.pathname} is missing; skipping`);
+      return;
+    }
+    // two "sources": frames of the clip at different times, one of them shrunk to another size
+    const a: Frame[] = [];
+    const b: Frame[] = [];
+    for (const t of [3, 5, 7]) {
+      a.push({ ...(await decodeFrame(CLIP.pathname, t)), source: "a" });
+      const f = await decodeFrame(CLIP.pathname, t + 10);
+      const w = f.width >> 1, h = f.height >> 1;
+      const data = new Uint8Array(w * h * 3);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          data.set(
+            f.data.subarray(((2 * y) * f.width + 2 * x) * 3, ((2 * y) * f.width + 2 * x) * 3 + 3),
+            (y * w + x) * 3,
+          );
+        }
+      }
+      b.push({ ...f, data, width: w, height: h, source: "b" });
+    }
+    const yolo = new YoloDetector();
+    try {
+      await yolo.init({ model: REAL_MODEL, confidence: 0.1 });
+      const aloneA = [];
+      for (const f of a) aloneA.push(await yolo.run([f]));
+      const aloneB = [];
+      for (const f of b) aloneB.push(await yolo.run([f]));
+      assert.ok(aloneA.some((d) => d.length > 0) && aloneB.some((d) => d.length > 0));
+      const mixedA = [];
+      const mixedB = [];
+      for (let i = 0; i < a.length; i++) {
+        mixedA.push(await yolo.run([a[i]]));
+        mixedB.push(await yolo.run([b[i]]));
+      }
+      assert.deepEqual(mixedA, aloneA);
+      assert.deepEqual(mixedB, aloneB);
+    } finally {
+      await yolo.dispose();
+    }
+  },
+});
+
+Deno.test({
   name: "YOLO pipeline: two instances give the very detections of one, frame by frame",
   ignore: !REAL_MODEL,
   fn: async () => {
@@ -531,7 +587,7 @@ Deno.test({
       const detect = async (instances: number) => {
         const inference = new Inference();
         try {
-          await inference.loadAlgo(new URL("../plugins/yolo.ts", import.meta.url), {
+          await inference.loadAlgo(new URL("../plugins/yolo/mod.ts", import.meta.url), {
             name: "yolo",
             frameCount: 1,
             frameStep: 0,

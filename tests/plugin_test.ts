@@ -4,15 +4,8 @@
  * naming what is missing.
  */
 import assert from "node:assert/strict";
-import {
-  algoClassOf,
-  FFmpegProducer,
-  Inference,
-  InputError,
-  loadPlugin,
-  Player,
-  PluginError,
-} from "../mod.ts";
+import { algoClassOf } from "../src/plugin/load.ts";
+import { FFmpegProducer, Inference, InputError, loadPlugin, Player, PluginError } from "../mod.ts";
 import {
   assertNoFfmpeg,
   FIXTURES,

@@ -8,18 +8,16 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../src/cli/config.ts";
 import { ConfigError, PluginError } from "../src/errors.ts";
+import { fetchPlugin, loadPlugin, type LoadPluginOptions } from "../src/plugin/load.ts";
 import {
   checkPluginUrl,
-  fetchPlugin,
   hashPlugin,
   isIntegrity,
   isLoopbackHost,
-  loadPlugin,
-  type LoadPluginOptions,
   resolvePlugin,
-} from "../src/plugin/load.ts";
+} from "../src/plugin/integrity.ts";
 
-const FIXTURES = new URL("./fixtures", import.meta.url);
+const FIXTURES = new URL("./fixtures/", import.meta.url);
 const ROOT = new URL("../", import.meta.url);
 const QUIET: LoadPluginOptions = { trust: true, onWarning: () => {} };
 

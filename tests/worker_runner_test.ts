@@ -21,7 +21,15 @@ import {
 const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
 
 function frame(bytes: ArrayLike<number>, index = 0, width = bytes.length / 3, height = 1): Frame {
-  return { data: Uint8Array.from(bytes), width, height, format: "rgb24", index, source: "main", time: index / 10 };
+  return {
+    data: Uint8Array.from(bytes),
+    width,
+    height,
+    format: "rgb24",
+    index,
+    source: "main",
+    time: index / 10,
+  };
 }
 
 /** A frame whose first pixel byte tells worker_faulty.ts what to do. */

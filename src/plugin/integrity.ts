@@ -18,7 +18,7 @@ import { PluginError } from "../errors.ts";
  *
  * @example
  * ```ts
- * import type { IntegrityAlgorithm } from "@stream-infer/stream-infer";
+ * import type { IntegrityAlgorithm } from "./integrity.ts";
  * const algorithm: IntegrityAlgorithm = "sha256";
  * ```
  */
@@ -65,7 +65,7 @@ export async function computeIntegrity(
  *
  * @example
  * ```ts
- * import { parseIntegrity } from "@stream-infer/stream-infer";
+ * import { parseIntegrity } from "./integrity.ts";
  * console.log(parseIntegrity("sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")?.algorithm); // "sha256"
  * console.log(parseIntegrity("md5-abc")); // undefined
  * ```
@@ -91,7 +91,7 @@ export function parseIntegrity(
  *
  * @example
  * ```ts
- * import { isIntegrity } from "@stream-infer/stream-infer";
+ * import { isIntegrity } from "./integrity.ts";
  * console.log(isIntegrity("sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")); // true
  * console.log(isIntegrity("sha256-nope")); // false
  * ```
@@ -106,7 +106,7 @@ export function isIntegrity(value: string): boolean {
  *
  * @example
  * ```ts
- * import { verifyIntegrity } from "@stream-infer/stream-infer";
+ * import { verifyIntegrity } from "./integrity.ts";
  * const bytes = new TextEncoder().encode("export default class { run() { return 1; } }");
  * try {
  *   await verifyIntegrity(bytes, "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", "algo.ts");
@@ -142,7 +142,7 @@ export async function verifyIntegrity(
  *
  * @example
  * ```ts
- * import { resolvePlugin } from "@stream-infer/stream-infer";
+ * import { resolvePlugin } from "./integrity.ts";
  * console.log(resolvePlugin("./motion.ts", "/srv/app/").href); // "file:///srv/app/motion.ts"
  * ```
  */
@@ -163,7 +163,7 @@ export function resolvePlugin(spec: string, base?: string | URL): URL {
  *
  * @example
  * ```ts
- * import { isLoopbackHost } from "@stream-infer/stream-infer";
+ * import { isLoopbackHost } from "./integrity.ts";
  * console.log(isLoopbackHost(new URL("http://127.0.0.1:8000/a.ts").hostname)); // true
  * console.log(isLoopbackHost("example.com")); // false
  * ```
@@ -182,7 +182,7 @@ export function isLoopbackHost(hostname: string): boolean {
  *
  * @example
  * ```ts
- * import { checkPluginUrl } from "@stream-infer/stream-infer";
+ * import { checkPluginUrl } from "./integrity.ts";
  * checkPluginUrl(new URL("https://cdn.example.com/algo.ts"), "algo"); // fine
  * try {
  *   checkPluginUrl(new URL("http://example.com/algo.ts"), "algo");
@@ -214,7 +214,7 @@ export function checkPluginUrl(url: URL, spec: string): void {
  *
  * @example
  * ```ts
- * import { readPluginBytes, type PluginBytes } from "@stream-infer/stream-infer";
+ * import { type PluginBytes, readPluginBytes } from "./integrity.ts";
  * const read: PluginBytes = await readPluginBytes("./plugins/motion.ts");
  * console.log(read.url.href, read.bytes.length, read.remote);
  * ```
@@ -235,7 +235,7 @@ export interface PluginBytes {
  *
  * @example
  * ```ts
- * import type { ReadPluginOptions } from "@stream-infer/stream-infer";
+ * import type { ReadPluginOptions } from "./integrity.ts";
  * const opts: ReadPluginOptions = { base: "/srv/pipelines/", timeoutMs: 10_000 };
  * ```
  */
@@ -329,7 +329,7 @@ async function readRemote(url: URL, spec: string, timeoutMs: number): Promise<Pl
  *
  * @example
  * ```ts
- * import { readPluginBytes } from "@stream-infer/stream-infer";
+ * import { readPluginBytes } from "./integrity.ts";
  * const { bytes, url } = await readPluginBytes("https://cdn.example.com/algo.ts");
  * console.log(url.href, bytes.length);
  * ```

@@ -44,8 +44,6 @@ import {
   verifyIntegrity,
 } from "./integrity.ts";
 
-export * from "./integrity.ts";
-
 /**
  * A class whose instances are algorithms.
  *
@@ -63,7 +61,7 @@ export type AlgoClass = new () => AlgoLike;
  *
  * @example
  * ```ts
- * import { algoClassOf } from "@stream-infer/stream-infer";
+ * import { algoClassOf } from "./load.ts";
  * const Cls = algoClassOf({ default: class { run() { return 1; } } }, "inline");
  * console.log(new Cls().run([])); // 1
  * ```
@@ -334,7 +332,8 @@ const ANSI = /\x1b\[[0-9;]*m/g;
  *
  * @example
  * ```ts
- * import { fetchPlugin, pluginImportError } from "@stream-infer/stream-infer";
+ * import { fetchPlugin } from "@stream-infer/stream-infer";
+ * import { pluginImportError } from "./load.ts";
  * const plugin = await fetchPlugin("./plugins/motion.ts");
  * try {
  *   await import(plugin.url);

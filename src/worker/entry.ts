@@ -6,109 +6,21 @@
  * of the worker's static module graph, loading it needs no permission inside the sandbox: the
  * worker gets only the permissions its runner grants.
  *
- * The protocol (all messages are plain objects with a `type`):
- * - worker → host `loaded` once the module graph has been evaluated;
- * - host → worker `init` `{options}` → `ready` `{name}` or `failed` `{error}`;
- * - host → worker `run` `{id, frames, buffers}` → `result` `{id, ok, value | error, buffers}`,
- *   the pixel buffers transferred back so the host can reuse them;
- * - host → worker `dispose` → `disposed` `{error?}`;
- * - worker → host `crashed` `{message}` on an uncaught error or unhandled rejection.
+ * The messages exchanged with the host are described in `protocol.ts`.
  *
  * @module
  */
 import type { AlgoContext, AlgoLike } from "../algo/algo.ts";
-import type { Frame, PixelFormat } from "../frame.ts";
 import { algoClassOf } from "../plugin/load.ts";
 import { errorMessage } from "../errors.ts";
-
-/**
- * Where one frame's pixels are in the buffers of a `run` message.
- *
- * @example
- * ```ts
- * import type { FrameLayout } from "./entry.ts";
- * const layout: FrameLayout = {
- *   buffer: 0, offset: 0, length: 6, width: 2, height: 1, format: "rgb24", index: 0, source: "main",
- *   time: 0,
- * };
- * ```
- */
-export interface FrameLayout {
-  /** Index of the buffer in the message's `buffers`. */
-  buffer: number;
-  /** Byte offset of the frame's pixels in that buffer. */
-  offset: number;
-  /** Byte length of the frame's pixels. */
-  length: number;
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-  /** Pixel layout. */
-  format: PixelFormat;
-  /** 0-based index among the frames played. */
-  index: number;
-  /** The source's id. */
-  source: string;
-  /** Presentation time in seconds. */
-  time: number;
-}
-
-/**
- * An error as it crosses the worker boundary.
- *
- * @example
- * ```ts
- * import type { RemoteError } from "./entry.ts";
- * const e: RemoteError = { name: "TypeError", message: "bad input" };
- * ```
- */
-export interface RemoteError {
-  /** The error's class name (`Error`, `TypeError`, ...). */
-  name: string;
-  /** The error's message. */
-  message: string;
-  /** `plugin` for a contract violation (missing default export, no `run`...). */
-  kind?: "plugin";
-}
-
-/**
- * A message from the host to the worker.
- *
- * @example
- * ```ts
- * import type { ToWorker } from "./entry.ts";
- * const msg: ToWorker = { type: "init", options: { threshold: 0.5 } };
- * ```
- */
-export type ToWorker =
-  | { type: "init"; options: unknown; context: AlgoContext }
-  | { type: "run"; id: number; frames: FrameLayout[]; buffers: ArrayBufferLike[] }
-  | { type: "dispose" };
-
-/**
- * A message from the worker to the host.
- *
- * @example
- * ```ts
- * import type { FromWorker } from "./entry.ts";
- * const msg: FromWorker = { type: "ready", name: "Motion" };
- * ```
- */
-export type FromWorker =
-  | { type: "loaded" }
-  | { type: "ready"; name?: string }
-  | { type: "failed"; error: RemoteError }
-  | {
-    type: "result";
-    id: number;
-    ok: boolean;
-    value?: unknown;
-    error?: RemoteError;
-    buffers: ArrayBufferLike[];
-  }
-  | { type: "disposed"; error?: RemoteError }
-  | { type: "crashed"; message: string };
+import {
+  type FrameLayout,
+  framesOf,
+  type FromWorker,
+  toRemoteError,
+  type ToWorker,
+  transferable,
+} from "./protocol.ts";
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
@@ -118,19 +30,6 @@ interface WorkerScope {
     type: "unhandledrejection",
     listener: (event: PromiseRejectionEvent) => void,
   ): void;
-}
-
-function remote(error: unknown, kind?: "plugin"): RemoteError {
-  const e = error instanceof Error ? error : undefined;
-  return {
-    name: e?.name ?? "Error",
-    message: e ? e.message : String(error),
-    ...(kind ? { kind } : {}),
-  };
-}
-
-function transferable(buffers: ArrayBufferLike[]): ArrayBuffer[] {
-  return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && !b.detached);
 }
 
 /**
@@ -166,7 +65,7 @@ export function serve(module: Record<string, unknown>, label: string): void {
     try {
       Cls = algoClassOf(module, label);
     } catch (e) {
-      post({ type: "failed", error: remote(e, "plugin") });
+      post({ type: "failed", error: toRemoteError(e, "plugin") });
       return;
     }
     let instance: AlgoLike;
@@ -198,20 +97,12 @@ export function serve(module: Record<string, unknown>, label: string): void {
       post({ type: "result", id, ok: false, error, buffers }, back);
       return;
     }
-    const frames: Frame[] = layouts.map((l) => ({
-      data: new Uint8Array(buffers[l.buffer], l.offset, l.length),
-      width: l.width,
-      height: l.height,
-      format: l.format,
-      index: l.index,
-      source: l.source,
-      time: l.time,
-    }));
+    const frames = framesOf(layouts, buffers);
     let value: unknown;
     try {
       value = await algo.run(frames);
     } catch (e) {
-      post({ type: "result", id, ok: false, error: remote(e), buffers }, back);
+      post({ type: "result", id, ok: false, error: toRemoteError(e), buffers }, back);
       return;
     }
     try {
@@ -232,7 +123,7 @@ export function serve(module: Record<string, unknown>, label: string): void {
       await algo?.dispose?.();
       post({ type: "disposed" });
     } catch (e) {
-      post({ type: "disposed", error: remote(e) });
+      post({ type: "disposed", error: toRemoteError(e) });
     } finally {
       algo = undefined;
     }

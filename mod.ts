@@ -51,10 +51,10 @@ export {
 // Sources
 export { FFmpegProducer, type ProducerOptions, type ReadOptions } from "./src/source/producer.ts";
 export {
+  Player,
   type PlayerEvent,
   type PlayerOptions,
   type PlayOptions,
-  Player,
   type ReconnectOptions,
 } from "./src/source/player.ts";
 export { probe, type ProbeOptions, type SourceInfo } from "./src/source/probe.ts";
@@ -97,8 +97,8 @@ export {
 export type { PluginPermissions } from "./src/plugin/permissions.ts";
 export {
   type AlgoClass,
-  fetchPlugin,
   type FetchedPlugin,
+  fetchPlugin,
   type FetchPluginOptions,
   importPlugin,
   loadPlugin,

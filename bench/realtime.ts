@@ -5,7 +5,7 @@
  * 1. **Paced source, one ~60 ms algorithm**: a generated 1280x720 25 fps H.264 clip (testsrc2,
  *    looped with ffmpeg's `-stream_loop -1`), played in realtime mode with one plugin whose
  *    `interval` is short enough that it runs back to back: the real YOLO plugin
- *    (`plugins/yolo.ts`) when `STREAM_INFER_TEST_MODEL` names a model, and always a busy-wait
+ *    (`plugins/yolo/mod.ts`) when `STREAM_INFER_TEST_MODEL` names a model, and always a busy-wait
  *    plugin (`bench/fixtures/busy.ts`, 60 ms per run). Reports, from `inference.metrics()`,
  *    result lag p50 and run time p50 and their ratio (target ≤ 1.2), the frames the player
  *    dropped (target 0), and the process RSS (`Deno.memoryUsage().rss`, sampled every 2 s,
@@ -48,7 +48,7 @@ import { ensureClip, isFile, run, stdoutOf } from "./tools.ts";
 const SECTION = "## Realtime";
 const BENCHMARKS_MD = new URL("../BENCHMARKS.md", import.meta.url);
 const BUSY_PLUGIN = new URL("./fixtures/busy.ts", import.meta.url);
-const YOLO_PLUGIN = new URL("../plugins/yolo.ts", import.meta.url);
+const YOLO_PLUGIN = new URL("../plugins/yolo/mod.ts", import.meta.url);
 const DISPATCH_BENCH = new URL("./worker_dispatch.ts", import.meta.url);
 /** The generated clip (looped while playing): testsrc2, 1280x720, 25 fps, 20 s. */
 const CLIP = { width: 1280, height: 720, fps: 25, seconds: 20 };
@@ -252,19 +252,22 @@ async function realtimeRun(clip: string, algos: AlgoSpec[], seconds: number): Pr
   const rss: [number, number][] = [];
   let sampler: ReturnType<typeof setInterval> | undefined;
   let stopper: ReturnType<typeof setTimeout> | undefined;
-  inference.addFrameListener((frame: Frame) => {
-    const now = performance.now();
-    arrivals.push({ at: now, time: frame.time });
-    if (Number.isNaN(first)) {
-      first = now;
-      const sample = () => rss.push([(performance.now() - first) / 1000, Deno.memoryUsage().rss]);
-      sample();
-      sampler = setInterval(sample, RSS_EVERY_MS);
-      stopper = setTimeout(() => {
-        stopAt = performance.now();
-        inference.stop();
-      }, seconds * 1000);
-    }
+  inference.observe({
+    everyFrame: true,
+    onFrame: (frame: Frame) => {
+      const now = performance.now();
+      arrivals.push({ at: now, time: frame.time });
+      if (Number.isNaN(first)) {
+        first = now;
+        const sample = () => rss.push([(performance.now() - first) / 1000, Deno.memoryUsage().rss]);
+        sample();
+        sampler = setInterval(sample, RSS_EVERY_MS);
+        stopper = setTimeout(() => {
+          stopAt = performance.now();
+          inference.stop();
+        }, seconds * 1000);
+      }
+    },
   });
   const cpuBefore = await cpuTicks();
   try {
@@ -672,7 +675,7 @@ function methodText(args: Args, yolo: boolean): string[] {
     } ms frame period, so every frame that arrives while the plugin is idle starts a run: ` +
     "back to back), plus one busy-wait row at an interval of exactly one frame. " +
     (yolo
-      ? "YOLO: `plugins/yolo.ts` on `$STREAM_INFER_TEST_MODEL`, permissions `{ ffi: true }`, " +
+      ? "YOLO: `plugins/yolo/mod.ts` on `$STREAM_INFER_TEST_MODEL`, permissions `{ ffi: true }`, " +
         "onnxruntime threads as in the row (the plugin's default is all cores). "
       : "YOLO: not run (`STREAM_INFER_TEST_MODEL` not set). ") +
     `busy-wait: \`bench/fixtures/busy.ts\`, ${BUSY_MS} ms per run. run and lag are ` +

@@ -33,7 +33,15 @@ const NOOP = `data:text/javascript,${
 
 function makeFrame(index = 0, data = new Uint8Array(BYTES)): Frame {
   if (index === 0) data.fill(7);
-  return { data, width: WIDTH, height: HEIGHT, format: "bgr24", index, source: "main", time: index / 30 };
+  return {
+    data,
+    width: WIDTH,
+    height: HEIGHT,
+    format: "bgr24",
+    index,
+    source: "main",
+    time: index / 30,
+  };
 }
 
 interface Stats {

@@ -277,7 +277,7 @@ algos:
     assert.equal(records.filter((r) => r.algo === "motion").length, 13);
     assert.equal(records.filter((r) => r.algo === "motion-pairs").length, 4);
     for (const r of records) {
-      assert.deepEqual(Object.keys(r), ["algo", "frame", "time", "position", "result"]);
+      assert.deepEqual(Object.keys(r), ["source", "algo", "frame", "time", "position", "result"]);
     }
     await assertNoFfmpeg(dir);
   });
@@ -298,7 +298,7 @@ Deno.test("cli: a throwing run is an error record and the run still succeeds", a
     assert.deepEqual(records.map((r) => r.frame), [4, 9, 14, 19, 24, 29, 34, 39, 44, 49]);
     for (const [i, r] of records.entries()) {
       if (i % 2 === 1) {
-        assert.deepEqual(Object.keys(r), ["algo", "frame", "time", "position", "error"]);
+        assert.deepEqual(Object.keys(r), ["source", "algo", "frame", "time", "position", "error"]);
         assert.match(r.error, new RegExp(`flaky failure at frame ${r.frame}`));
       } else {
         assert.deepEqual(r.result, { index: r.frame });

@@ -22,7 +22,7 @@ Deno.test("config: defaults", () => {
     "source: /videos/a.mp4\nalgos:\n  - plugin: /p/algo.ts\n",
     "/c/p.yaml",
   );
-  assert.equal(config.source, "/videos/a.mp4");
+  assert.equal(config.sources[0].url, "/videos/a.mp4");
   assert.equal(config.mode, "offline");
   assert.equal(config.fps, undefined);
   assert.equal(config.position, 0);
@@ -61,7 +61,7 @@ sinks:
 record: /out/annotated.mp4
 `;
   const config = parseConfig(text, "/c/pipeline.yaml");
-  assert.equal(config.source, "rtsp://cam.local/stream1");
+  assert.equal(config.sources[0].url, "rtsp://cam.local/stream1");
   assert.equal(config.mode, "realtime");
   assert.equal(config.fps, 7.5);
   assert.equal(config.position, 12.5);
@@ -91,7 +91,7 @@ sinks:
 record: ./annotated.mp4
 `;
   const config = parseConfig(text, "/srv/pipelines/p.yaml");
-  assert.equal(normalize(config.source!), "/srv/pipelines/clip.mp4");
+  assert.equal(normalize(config.sources[0].url), "/srv/pipelines/clip.mp4");
   assert.deepEqual(config.algos.map((a) => normalize(a.plugin)), [
     "/srv/pipelines/plugins/motion.ts",
     "/srv/shared/algo.ts",
@@ -113,7 +113,7 @@ record: ./annotated.mp4
       "/dev/video0",
     ]
   ) {
-    assert.equal(parseConfig(`source: ${source}\n`, "/srv/p.yaml").source, source);
+    assert.equal(parseConfig(`source: ${source}\n`, "/srv/p.yaml").sources[0].url, source);
   }
 });
 
@@ -125,7 +125,7 @@ Deno.test("config: loadConfig reads a file; relative paths resolve against its d
       "source: ./v.mp4\nalgos:\n  - plugin: a.ts\nsinks:\n  - { type: jsonl, path: r.jsonl }\n",
     );
     const config = await loadConfig(file);
-    assert.equal(normalize(config.source!), `${dir}/sub/v.mp4`);
+    assert.equal(normalize(config.sources[0].url), `${dir}/sub/v.mp4`);
     assert.equal(normalize(config.algos[0].plugin), `${dir}/sub/a.ts`);
     assert.equal(normalize(config.sinks[0].path), `${dir}/sub/r.jsonl`);
     await assert.rejects(
@@ -199,4 +199,38 @@ Deno.test("config: YAML syntax errors and non-mappings name the file and line", 
   fails("source: a.mp4\nalgos:\n  - plugin: [unclosed\n", undefined, "YAML");
   fails("source: a.mp4\nfps: 10\nfps: 12\n", 3);
   fails("- just\n- a list\n", 1, "mapping");
+});
+
+Deno.test("config: sources, with ids, per-source settings and paths against the config", () => {
+  const config = parseConfig(
+    `sources:
+  - { id: gate, url: rtsp://127.0.0.1:8554/gate }
+  - { id: lot, url: ./lot.mp4, fps: 5, position: 10, producer: { width: 640 } }
+control: { listen: "127.0.0.1:8601", token: s3cret }
+`,
+    "/srv/p.yaml",
+  );
+  assert.deepEqual(config.sources, [
+    { id: "gate", url: "rtsp://127.0.0.1:8554/gate" },
+    { id: "lot", url: "/srv/lot.mp4", fps: 5, position: 10, producer: { width: 640 } },
+  ]);
+  assert.deepEqual(config.control, { listen: "127.0.0.1:8601", token: "s3cret" });
+  assert.deepEqual(parseConfig("source: a.mp4\n", "/srv/p.yaml").sources, [
+    { id: "main", url: "/srv/a.mp4" },
+  ]);
+  assert.deepEqual(parseConfig("algos: []\n", "/srv/p.yaml").sources, []);
+});
+
+Deno.test("config: duplicate or bad source ids, and bad source keys, name the line", () => {
+  const two = (second: string) =>
+    `mode: offline\nsources:\n  - { id: gate, url: a.mp4 }\n  - ${second}\n`;
+  fails(two("{ id: gate, url: b.mp4 }"), 4, "duplicate", "gate");
+  fails(two("{ id: 'lot 2', url: b.mp4 }"), 4, "[A-Za-z0-9_-]+");
+  fails(two("{ url: b.mp4 }"), 4, "id");
+  fails(two("{ id: lot, url: b.mp4, fsp: 3 }"), 4, "fsp");
+  fails(two("{ id: lot, url: b.mp4, fps: 0 }"), 4, "fps");
+  fails(two("{ id: lot }"), 4, "url");
+  fails(two("{ id: lot, url: b.mp4, producer: { format: yuv } }"), 4, "format");
+  fails("source: a.mp4\nsources:\n  - { id: lot, url: b.mp4 }\n", 2, "sources");
+  fails("source: a.mp4\ncontrol: { listen: 8600, tokn: x }\n", 2, "tokn");
 });

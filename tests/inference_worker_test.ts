@@ -195,8 +195,8 @@ Deno.test("offline: worker runs overlap decoding yet give byte-identical JSONL t
       const got = await offlineRun(clip, `${dir}/${label}.jsonl`, kind, options);
       assert.equal(got.jsonl, reference.jsonl, `${label}: JSONL differs from the serial run`);
       assert.deepEqual(got.summary.algos, {
-        motion: { runs: 15, errors: 0 },
-        pixels: { runs: 9, errors: 0 },
+        motion: { runs: 15, errors: 0, skipped: 0 },
+        pixels: { runs: 9, errors: 0, skipped: 0 },
       });
       assert.deepEqual(got.events, [], `${label}: unexpected events`);
       if (!options.hook) continue;
@@ -252,8 +252,8 @@ Deno.test("offline: a worker plugin that throws on some frames gives error recor
         const summary = await started(inference, player(clip), { fps: 10 });
         const errors = expected.filter((e) => e.error !== undefined).length;
         assert.deepEqual(summary.algos, {
-          flaky: { runs: 20, errors },
-          pixels: { runs: 10, errors: 0 },
+          flaky: { runs: 20, errors, skipped: 0 },
+          pixels: { runs: 10, errors: 0, skipped: 0 },
         });
         const records = dispatcher.getResults("flaky");
         assert.deepEqual(
@@ -305,7 +305,7 @@ Deno.test("offline: a hung run past timeoutMs is an error record; the worker res
           assert.deepEqual(r.result, { index: r.frame });
         }
       }
-      assert.deepEqual(summary.algos.hang, { runs: 10, errors: 1 });
+      assert.deepEqual(summary.algos.hang, { runs: 10, errors: 1, skipped: 0 });
       const m = inference.metrics().algos.hang;
       assert.ok(m.restarts >= 1, `restarts: ${m.restarts}`);
       assert.equal(m.disabled, false);
@@ -341,8 +341,8 @@ Deno.test("a plugin that keeps crashing its worker is disabled with a clear mess
           });
           const summary = await started(inference, player(clip), { fps: 10 });
           assert.deepEqual(summary.algos, {
-            crash: { runs: 10, errors: 10 },
-            pixels: { runs: 10, errors: 0 },
+            crash: { runs: 10, errors: 10, skipped: 0 },
+            pixels: { runs: 10, errors: 0, skipped: 0 },
           });
           const disabled = events.filter((e) => /disabled/.test(e));
           assert.equal(disabled.length, 1, JSON.stringify(events));

@@ -46,8 +46,8 @@ Deno.test("offline: runs take turns over the instances and stay in frame order",
         inference.start(player(clip), { fps: 10, mode: "offline" }),
       );
       assert.deepEqual(summary.algos, {
-        three: { runs: 20, errors: 0 },
-        one: { runs: 20, errors: 0 },
+        three: { runs: 20, errors: 0, skipped: 0 },
+        one: { runs: 20, errors: 0, skipped: 0 },
       });
       const three = runsOf(inference, "three");
       assert.deepEqual(three.map((r) => r.frame), Array.from({ length: 20 }, (_, i) => i));

@@ -220,8 +220,22 @@ export async function assertNoFfmpegLeft(text: string, ms = 5000): Promise<void>
 }
 
 /** The JSONL record keys of REFERENCE §5, for results and for errors. */
-export const RESULT_KEYS: readonly string[] = ["algo", "frame", "time", "position", "result"];
-export const ERROR_KEYS: readonly string[] = ["algo", "frame", "time", "position", "error"];
+export const RESULT_KEYS: readonly string[] = [
+  "source",
+  "algo",
+  "frame",
+  "time",
+  "position",
+  "result",
+];
+export const ERROR_KEYS: readonly string[] = [
+  "source",
+  "algo",
+  "frame",
+  "time",
+  "position",
+  "error",
+];
 
 /** Parses a JSONL file, checking that every line is an object with the §5 keys. */
 export async function readRecords(path: string): Promise<Record<string, unknown>[]> {

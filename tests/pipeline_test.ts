@@ -23,8 +23,8 @@ import {
   withTempDir,
 } from "./helpers.ts";
 
-const RECORD_KEYS = ["algo", "frame", "time", "position", "result"];
-const ERROR_KEYS = ["algo", "frame", "time", "position", "error"];
+const RECORD_KEYS = ["source", "algo", "frame", "time", "position", "result"];
+const ERROR_KEYS = ["source", "algo", "frame", "time", "position", "error"];
 
 function player(source: string, options: ConstructorParameters<typeof FFmpegProducer>[0] = {}) {
   return new Player(new FFmpegProducer(options), source, { progress: false });
@@ -115,7 +115,7 @@ Deno.test("errors are records: a throwing run gives an error record and the run 
     assert.deepEqual(records.map((r) => r.frame), Array.from({ length: 20 }, (_, i) => 5 * i + 4));
     const errors = records.filter((r) => r.error !== undefined);
     assert.equal(errors.length, 10 + 2); // calls 2,4,...,20 and 5,15
-    assert.deepEqual(summary.algos.flaky, { runs: 20, errors: 12 });
+    assert.deepEqual(summary.algos.flaky, { runs: 20, errors: 12, skipped: 0 });
     for (const [i, r] of records.entries()) {
       const n = 5 * i + 4;
       const call = i + 1;
@@ -227,8 +227,11 @@ Deno.test("process hook: sees the records of the frame; its replacement goes to 
         return { ...frame, data: new Uint8Array([7]), width: 1, height: 1 };
       }
     });
-    inference.addFrameListener((frame) => {
-      listened.push([frame.index, frame.width, frame.width === 1 ? frame.data[0] : -1]);
+    inference.observe({
+      everyFrame: true,
+      onFrame: (frame) => {
+        listened.push([frame.index, frame.width, frame.width === 1 ? frame.data[0] : -1]);
+      },
     });
     const summary = await inference.start(player(clip, { format: "gray" }), {});
     await inference.dispose();
@@ -251,8 +254,11 @@ Deno.test("stop() ends the run after the current frame, with no ffmpeg left", as
       frameStep: 0,
       interval: 0.04,
     });
-    inference.addFrameListener((frame) => {
-      if (frame.index === 9) inference.stop();
+    inference.observe({
+      everyFrame: true,
+      onFrame: (frame) => {
+        if (frame.index === 9) inference.stop();
+      },
     });
     const summary = await inference.start(player(clip), { fps: 25 });
     await inference.dispose();

@@ -58,9 +58,9 @@ Deno.test("realtime: a file is paced to its fps; results, metrics, process hook,
     const reported: AlgoRecord[] = [];
     const capacities = new Set<number>();
     const inference = new Inference(new Dispatcher(), {
-      process: ({ frame, ran, dispatcher }) => {
+      process: ({ frame, ran }) => {
         seen.push(frame.index);
-        capacities.add(dispatcher.capacity);
+        capacities.add(inference.metrics().sources[frame.source].ring);
         for (const record of ran) {
           assert.ok(
             record.frame <= frame.index,
@@ -131,7 +131,7 @@ Deno.test("realtime: a file is paced to its fps; results, metrics, process hook,
 
       // the frame track is a ring of the computed span, and it never grew
       assert.deepEqual([...capacities], [5]);
-      assert.equal(inference.dispatcher.capacity, 5);
+      assert.equal(inference.metrics().sources.main.ring, 5);
       await assertNoFfmpegLeft(dir, 0);
     } finally {
       await inference.dispose();

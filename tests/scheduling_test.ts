@@ -5,16 +5,9 @@
  * scratch here, never with the library's own scheduling helpers.
  */
 import assert from "node:assert/strict";
-import {
-  FFmpegProducer,
-  type Frame,
-  frameIndices,
-  framesWanted,
-  Inference,
-  keepsSourceFrame,
-  Player,
-  Schedule,
-} from "../mod.ts";
+import { FFmpegProducer, type Frame, Inference, Player, Schedule } from "../mod.ts";
+import { frameIndices, framesWanted } from "../src/schedule/schedule.ts";
+import { keepsSourceFrame } from "../src/source/sampling.ts";
 import {
   assertNoFfmpeg,
   expectedPlayedFrames,
@@ -150,8 +143,11 @@ async function runRow(
       playedSeen.push([frame.index, frameNumber(frame)]);
     });
   } else if (how === "listener") {
-    inference.addFrameListener((frame) => {
-      playedSeen.push([frame.index, frameNumber(frame)]);
+    inference.observe({
+      everyFrame: true,
+      onFrame: (frame) => {
+        playedSeen.push([frame.index, frameNumber(frame)]);
+      },
     });
   }
   const player = new Player(new FFmpegProducer({ format }), clip, { progress: false });

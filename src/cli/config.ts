@@ -1,17 +1,34 @@
 /**
- * The YAML pipeline config (REFERENCE §6): parsing and validation with file and line in every
+ * The YAML pipeline config (docs/contract.md §6): parsing and validation with file and line in every
  * error.
  *
  * @module
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "../errors.ts";
-import { PIXEL_FORMATS, type PixelFormat } from "../frame.ts";
-import type { Mode } from "../run/inference.ts";
+import type { Mode } from "../observe/observer.ts";
 import { isIntegrity } from "../plugin/integrity.ts";
-import type { PluginPermissions } from "../worker/runner.ts";
-
-export type { PluginPermissions } from "../worker/runner.ts";
+import type { PluginPermissions } from "../plugin/permissions.ts";
+import {
+  checkSourceId,
+  parseProducerSpec,
+  parseSourceSpec,
+  type ProducerSpec,
+  type SourceSpec,
+} from "../source/spec.ts";
+import {
+  bool,
+  checkKeys,
+  describe,
+  isRecord,
+  list,
+  Locator,
+  mapping,
+  num,
+  type Path,
+  resolvePath,
+  str,
+} from "./yaml_check.ts";
 
 /**
  * One algorithm entry of a pipeline config.
@@ -62,140 +79,55 @@ export interface SinkConfig {
 }
 
 /**
+ * The `control:` key: where the control API listens, and its token.
+ *
+ * @example
+ * ```ts
+ * import type { ControlConfig } from "@stream-infer/stream-infer";
+ * const c: ControlConfig = { listen: "127.0.0.1:8600" };
+ * ```
+ */
+export interface ControlConfig {
+  /** `[HOST:]PORT`; the host defaults to 127.0.0.1. */
+  listen: string;
+  /** Bearer token every request must carry (required off loopback). */
+  token?: string;
+}
+
+/**
  * A validated pipeline config. Relative paths are already resolved.
  *
  * @example
  * ```ts
  * import { parseConfig } from "@stream-infer/stream-infer";
  * const config = parseConfig("source: clip.mp4\nalgos: []\n", "/tmp/p.yaml");
- * console.log(config.source, config.mode); // "/tmp/clip.mp4" "offline"
+ * console.log(config.sources[0], config.mode); // { id: "main", url: "/tmp/clip.mp4" } "offline"
  * ```
  */
 export interface PipelineConfig {
-  /** Source path (resolved), URL or device; may be left out when given on the CLI. */
-  source?: string;
+  /**
+   * The sources, paths resolved: `sources:` as given, or a lone `source:` as the source
+   * `main`. Empty when the config names none (the CLI's `--source` then gives one).
+   */
+  sources: SourceSpec[];
   /** `offline` (default) or `realtime`. */
   mode: Mode;
   /** Requested fps (default: the source's). */
   fps?: number;
   /** Start position in seconds (default 0). */
   position: number;
-  /** Producer options. */
-  producer: { width?: number; height?: number; format?: PixelFormat };
+  /** Producer options (a source's own `producer` keys override them). */
+  producer: ProducerSpec;
   /** The algorithms, in load order. */
   algos: AlgoConfig[];
   /** The sinks. */
   sinks: SinkConfig[];
   /** Path of an annotated recording, if any. */
   record?: string;
+  /** The control API, if enabled. */
+  control?: ControlConfig;
   /** Directory relative paths were resolved against. */
   baseDir: string;
-}
-
-type Path = (string | number)[];
-
-/** Where in the YAML text each key sits, for error messages. */
-class Locator {
-  constructor(
-    readonly file: string,
-    readonly doc: ReturnType<typeof parseDocument>,
-    readonly lines: LineCounter,
-  ) {}
-
-  line(path: Path): number {
-    let node: unknown = this.doc.contents;
-    let offset = 0;
-    for (const key of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
-        if (!pair) break;
-        offset = (pair.key as { range?: [number] }).range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof key === "number") {
-        node = node.items[key];
-        offset = (node as { range?: [number] })?.range?.[0] ?? offset;
-      } else break;
-    }
-    return this.lines.linePos(offset).line;
-  }
-
-  fail(path: Path, message: string): never {
-    const where = path.reduce<string>(
-      (s, k) => typeof k === "number" ? `${s}[${k}]` : s ? `${s}.${k}` : k,
-      "",
-    );
-    throw new ConfigError(
-      `${this.file}:${this.line(path)}: ${where ? `${where}: ` : ""}${message}`,
-    );
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function checkKeys(at: Locator, path: Path, value: Record<string, unknown>, allowed: string[]) {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      at.fail([...path, key], `unknown key '${key}' (allowed: ${allowed.join(", ")})`);
-    }
-  }
-}
-
-function num(
-  at: Locator,
-  path: Path,
-  value: unknown,
-  rule: { integer?: boolean; min?: number; above?: number },
-): number {
-  const kind = rule.integer ? "an integer" : "a number";
-  const bound = rule.above !== undefined
-    ? ` > ${rule.above}`
-    : rule.min !== undefined
-    ? ` >= ${rule.min}`
-    : "";
-  const ok = typeof value === "number" && Number.isFinite(value) &&
-    (!rule.integer || Number.isInteger(value)) &&
-    (rule.min === undefined || value >= rule.min) &&
-    (rule.above === undefined || value > rule.above);
-  if (!ok) at.fail(path, `must be ${kind}${bound} (got ${describe(value)})`);
-  return value as number;
-}
-
-function str(at: Locator, path: Path, value: unknown): string {
-  if (typeof value !== "string" || value === "") {
-    at.fail(path, `must be a non-empty string (got ${describe(value)})`);
-  }
-  return value;
-}
-
-function mapping(at: Locator, path: Path, value: unknown): Record<string, unknown> {
-  if (!isRecord(value)) at.fail(path, `must be a mapping (got ${describe(value)})`);
-  return value;
-}
-
-function list(at: Locator, path: Path, value: unknown): unknown[] {
-  if (!Array.isArray(value)) at.fail(path, `must be a list (got ${describe(value)})`);
-  return value;
-}
-
-function bool(at: Locator, path: Path, value: unknown): boolean {
-  if (typeof value !== "boolean") at.fail(path, `must be true or false (got ${describe(value)})`);
-  return value;
-}
-
-function resolvePath(baseDir: string, path: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || path.startsWith("/") || path.startsWith("-")) {
-    return path;
-  }
-  return `${baseDir}/${path.replace(/^\.\//, "")}`;
 }
 
 /** The `integrity`, `trust` and `permissions` keys of an algo entry. */
@@ -266,6 +198,8 @@ export function parseConfig(text: string, file: string): PipelineConfig {
   if (!isRecord(raw)) at.fail([], `the config must be a mapping (got ${describe(raw)})`);
   checkKeys(at, [], raw, [
     "source",
+    "sources",
+    "control",
     "mode",
     "fps",
     "position",
@@ -278,6 +212,7 @@ export function parseConfig(text: string, file: string): PipelineConfig {
   const baseDir = slash >= 0 ? file.slice(0, slash) || "/" : ".";
 
   const config: PipelineConfig = {
+    sources: [],
     mode: "offline",
     position: 0,
     producer: {},
@@ -285,8 +220,32 @@ export function parseConfig(text: string, file: string): PipelineConfig {
     sinks: [],
     baseDir,
   };
+  if (raw.source !== undefined && raw.sources !== undefined) {
+    at.fail(["sources"], "give either 'source' or 'sources', not both");
+  }
   if (raw.source !== undefined) {
-    config.source = resolvePath(baseDir, str(at, ["source"], raw.source));
+    config.sources.push({ id: "main", url: resolvePath(baseDir, str(at, ["source"], raw.source)) });
+  }
+  if (raw.sources !== undefined) {
+    const seen = new Set<string>();
+    list(at, ["sources"], raw.sources).forEach((item, i) => {
+      const path: Path = ["sources", i];
+      const entry = mapping(at, path, item);
+      if (entry.id !== undefined) at.check([...path, "id"], () => checkSourceId(entry.id));
+      const spec = at.check(path, () => parseSourceSpec(entry));
+      if (seen.has(spec.id)) at.fail([...path, "id"], `duplicate source id '${spec.id}'`);
+      seen.add(spec.id);
+      config.sources.push({ ...spec, url: resolvePath(baseDir, spec.url) });
+    });
+  }
+  if (raw.control !== undefined) {
+    const c = mapping(at, ["control"], raw.control);
+    checkKeys(at, ["control"], c, ["listen", "token"]);
+    const listen = c.listen === undefined ? "8600" : c.listen;
+    config.control = {
+      listen: typeof listen === "number" ? String(listen) : str(at, ["control", "listen"], listen),
+      ...(c.token !== undefined ? { token: str(at, ["control", "token"], c.token) } : {}),
+    };
   }
   if (raw.mode !== undefined) {
     if (raw.mode !== "offline" && raw.mode !== "realtime") {
@@ -301,22 +260,7 @@ export function parseConfig(text: string, file: string): PipelineConfig {
     config.position = num(at, ["position"], raw.position, { min: 0 });
   }
   if (raw.producer !== undefined && raw.producer !== null) {
-    const p = mapping(at, ["producer"], raw.producer);
-    checkKeys(at, ["producer"], p, ["width", "height", "format"]);
-    for (const key of ["width", "height"] as const) {
-      if (p[key] !== undefined) {
-        config.producer[key] = num(at, ["producer", key], p[key], { integer: true, min: 2 });
-      }
-    }
-    if (p.format !== undefined) {
-      if (!PIXEL_FORMATS.includes(p.format as PixelFormat)) {
-        at.fail(
-          ["producer", "format"],
-          `must be one of ${PIXEL_FORMATS.join(", ")} (got ${describe(p.format)})`,
-        );
-      }
-      config.producer.format = p.format as PixelFormat;
-    }
+    config.producer = at.check(["producer"], () => parseProducerSpec(raw.producer));
   }
   if (raw.algos !== undefined && raw.algos !== null) {
     list(at, ["algos"], raw.algos).forEach((item, i) => {

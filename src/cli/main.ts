@@ -8,40 +8,51 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type AlgoConfig, loadConfig, type PipelineConfig } from "./config.ts";
-import { Dispatcher } from "../run/dispatcher.ts";
+import { type ControlServer, serveControl } from "../control/server.ts";
 import { InputError, StreamInferError } from "../errors.ts";
-import { Inference, type Mode, type RunSummary } from "../run/inference.ts";
-import type { Metrics } from "../observe/metrics.ts";
+import type { Mode } from "../observe/observer.ts";
+import { PrometheusExporter } from "../observe/prometheus.ts";
+import { hashPlugin } from "../plugin/integrity.ts";
+import { Dispatcher } from "../run/dispatcher.ts";
+import { Inference, type RunSummary } from "../run/inference.ts";
+import { JsonlSink, StdoutSink } from "../sinks/sink.ts";
 import { Player } from "../source/player.ts";
 import { probe } from "../source/probe.ts";
-import { hashPlugin } from "../plugin/integrity.ts";
 import { FFmpegProducer } from "../source/producer.ts";
-import { JsonlSink, StdoutSink } from "../sinks/sink.ts";
+import type { SourceSpec } from "../source/spec.ts";
+import { type AlgoConfig, loadConfig, type PipelineConfig } from "./config.ts";
+import { formatSummary } from "./summary.ts";
+
+export { formatSummary } from "./summary.ts";
 
 const HELP = `stream-infer: run your image algorithms on video files, cameras and streams
 
 Usage:
   stream-infer run CONFIG.yaml [--source S] [--mode offline|realtime] [--out FILE]
-                               [--fps N] [--position SECONDS] [--quiet]
+                               [--fps N] [--position SECONDS] [--control [HOST:]PORT]
+                               [--quiet]
   stream-infer probe SOURCE
   stream-infer plugin hash URL|PATH
   stream-infer help
 
 Commands:
-  run     play the config's source through its algorithms; records go to the config's sinks,
-          to --out, or (with neither) to stdout as JSON Lines
+  run     play the config's sources through its algorithms; records go to the config's
+          sinks, to --out, or (with neither) to stdout as JSON Lines
   probe   print the source's width, height, fps, frame count, duration and liveness as JSON
   plugin hash
           print a plugin's integrity pin (sha256-...), the value of its algo entry's
           'integrity' key; a remote plugin without one loads only with 'trust: true'
 
 Options of run:
-  --source S      override the config's source (path, rtsp://, http(s)://, /dev/video0, ...)
+  --source S      play S (path, rtsp://, http(s)://, /dev/video0, ...) as the one source
+                  'main', instead of the config's sources
   --mode M        override the mode: offline (every frame, deterministic) or realtime
   --out FILE      also write JSONL records to FILE
   --fps N         override the requested fps
   --position S    override the start position, in seconds
+  --control [HOST:]PORT
+                  serve the control API (add and remove sources, /metrics) on
+                  HOST (default 127.0.0.1); off loopback it needs control.token
   --quiet         no progress bar and no summary
 
 Examples:
@@ -77,6 +88,7 @@ async function runCommand(args: string[]): Promise<number> {
       out: { type: "string" },
       fps: { type: "string" },
       position: { type: "string" },
+      control: { type: "string" },
       quiet: { type: "boolean", default: false },
     },
   });
@@ -84,8 +96,12 @@ async function runCommand(args: string[]): Promise<number> {
     throw new InputError("run takes one CONFIG.yaml (see stream-infer help)");
   }
   const config: PipelineConfig = await loadConfig(positionals[0]);
-  const source = values.source ?? config.source;
-  if (!source) throw new InputError("no source: set 'source' in the config or pass --source");
+  const sources: SourceSpec[] = values.source !== undefined
+    ? [{ id: "main", url: values.source }]
+    : config.sources;
+  if (sources.length === 0) {
+    throw new InputError("no source: set 'source' or 'sources' in the config, or pass --source");
+  }
   const mode = (values.mode ?? config.mode) as Mode;
   if (mode !== "offline" && mode !== "realtime") {
     throw new InputError(`--mode must be offline or realtime (got '${mode}')`);
@@ -95,19 +111,44 @@ async function runCommand(args: string[]): Promise<number> {
   }
   const fps = parseNumber("fps", values.fps) ?? config.fps;
   const position = parseNumber("position", values.position) ?? config.position;
+  const progress = values.quiet || sources.length > 1 ? false : "auto";
+  const createPlayer = (spec: SourceSpec) =>
+    new Player(new FFmpegProducer({ ...config.producer, ...spec.producer }), spec.url, {
+      id: spec.id,
+      progress,
+    });
 
   // A realtime run may last for days: keep only the newest results in memory (sinks get all).
   const dispatcher = new Dispatcher(mode === "realtime" ? { keepResults: 1000 } : {});
   const inference = new Inference(dispatcher);
+  let control: ControlServer | undefined;
   try {
-    const player = new Player(new FFmpegProducer(config.producer), source, {
-      progress: values.quiet ? false : "auto",
-    });
-    await player.open(); // a bad source fails before any plugin starts
+    const players = sources.map((spec) => ({ spec, player: createPlayer(spec) }));
+    // a bad lone source fails before any plugin starts
+    if (players.length === 1) await players[0].player.open();
     for (const algo of config.algos) await loadAlgo(inference, algo);
     const paths = [...config.sinks.map((s) => s.path), ...(values.out ? [values.out] : [])];
     for (const path of paths) dispatcher.addSink(await JsonlSink.open(path));
     if (paths.length === 0) dispatcher.addSink(new StdoutSink());
+    for (const { spec, player } of players) {
+      inference.addSource(player, {
+        fps: spec.fps ?? fps,
+        position: spec.position ?? position,
+      });
+    }
+    const listen = values.control ?? config.control?.listen;
+    if (listen !== undefined) {
+      const exporter = new PrometheusExporter({ metrics: () => inference.metrics() });
+      inference.observe(exporter);
+      control = serveControl({
+        target: inference,
+        createPlayer,
+        listen,
+        token: config.control?.token,
+        exporter,
+      });
+      if (!values.quiet) print(`stream-infer: control API on ${control.url}`, "stderr");
+    }
     let interrupted = 0;
     const onSignal = () => {
       if (++interrupted > 1) {
@@ -121,14 +162,21 @@ async function runCommand(args: string[]): Promise<number> {
     for (const signal of signals) Deno.addSignalListener(signal, onSignal);
     let summary: RunSummary;
     try {
-      summary = await inference.start(player, { fps, position, mode });
+      summary = await inference.start(undefined, { mode });
     } finally {
       for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
     }
     if (!values.quiet) print(formatSummary(summary, inference.metrics(), mode), "stderr");
-    if (player.sourceLost) return 1;
+    const troubled = Object.entries(summary.sources).filter(([, s]) =>
+      s.state === "failed" || s.state === "lost"
+    );
+    for (const [id, s] of troubled) {
+      print(`stream-infer: source ${id} ${s.state}: ${s.error ?? "unknown error"}`, "stderr");
+    }
+    if (troubled.length) return 1;
     return interrupted ? 130 : 0;
   } finally {
+    await control?.shutdown();
     await dispatcher.abort();
     await inference.dispose();
   }
@@ -136,52 +184,6 @@ async function runCommand(args: string[]): Promise<number> {
 
 function loadAlgo(inference: Inference, { plugin, ...options }: AlgoConfig): Promise<void> {
   return inference.loadAlgo(plugin, options);
-}
-
-/**
- * Formats a run summary as a few human lines.
- *
- * @example
- * ```ts
- * import { formatSummary } from "@stream-infer/stream-infer/cli";
- * console.log(formatSummary({ frames: 10, seconds: 1, fps: 10, stopped: false, algos: {} }));
- * ```
- */
-export function formatSummary(
-  summary: RunSummary,
-  metrics?: Metrics,
-  mode: Mode = "offline",
-): string {
-  const lines = [
-    `done: ${summary.frames} frames decoded at ${summary.fps} fps in ${
-      summary.seconds.toFixed(2)
-    } s${summary.stopped ? " (stopped)" : ""}`,
-  ];
-  if (metrics && mode === "realtime") {
-    const p = metrics.player;
-    lines.push(
-      `  player: ${p.fps} fps, ${p.framesRead} frames read, ${p.framesDropped} dropped, ` +
-        `${p.reconnects} reconnects, ${p.stalls} stalls`,
-    );
-  }
-  for (const [name, stats] of Object.entries(summary.algos)) {
-    const m = metrics?.algos[name];
-    let line = `  ${name}: ${stats.runs} runs, ${stats.errors} errors`;
-    if (m) {
-      line += `, run p50/p95 ${ms(m.runMs.p50)}/${ms(m.runMs.p95)} ms`;
-      if (mode === "realtime") {
-        line += `, lag p50/p95 ${ms(m.lagMs.p50)}/${ms(m.lagMs.p95)} ms, ${m.skipped} skipped`;
-      }
-      if (m.restarts) line += `, ${m.restarts} restarts`;
-      if (m.disabled) line += " (disabled)";
-    }
-    lines.push(line);
-  }
-  return lines.join("\n");
-}
-
-function ms(value: number | null): string {
-  return value === null ? "-" : value.toFixed(1);
 }
 
 /**

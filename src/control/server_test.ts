@@ -251,7 +251,7 @@ Deno.test("control: a bad POST body answers 400 with a one-line reason", async (
     assertError(
       await post(server, JSON.stringify({ id: "a", url: "a.mp4", fsp: 5 })),
       400,
-      /unknown source key 'fsp'/,
+      /fsp is an unknown key/,
     );
     assertError(await post(server, JSON.stringify({ id: "a", url: "a.mp4", fps: 0 })), 400, /fps/);
     assertError(

@@ -48,6 +48,11 @@ export class Samples {
     this.#next = (this.#next + 1) % this.#capacity;
   }
 
+  /** The samples kept, in no particular order. */
+  values(): readonly number[] {
+    return this.#values;
+  }
+
   /** How many samples are kept. */
   get size(): number {
     return this.#values.length;
@@ -156,6 +161,8 @@ export interface SourceMetrics {
   state: SourceState;
   /** Why it failed or was lost, if it did. */
   error?: string;
+  /** How many frames its ring holds (sized from the loaded schedules). */
+  ring: number;
   /** The player's counters. */
   player: PlayerMetrics;
   /** Per algorithm name: this source's runs. `restarts` and `disabled` are the pool's. */

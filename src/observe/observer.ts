@@ -37,6 +37,7 @@ export type SourceEventType =
   | "added"
   | "opened"
   | "stall"
+  | "interrupted"
   | "reconnect"
   | "warning"
   | "ended"
@@ -48,7 +49,8 @@ export type SourceEventType =
  * Something that happened to one source.
  *
  * - `added`: the source joined the run; `opened`: its first frame size and rate are known.
- * - `stall`, `reconnect`, `warning`: a live source's trouble, and what the player does.
+ * - `stall` (no frame for a while), `interrupted` (the stream ended or failed), `reconnect`,
+ *   `warning`: a live source's trouble, and what the player does.
  * - `ended`: the source finished (a file's end, or `stop()`); `lost`: a live source could not
  *   be reconnected; `failed`: it could not be opened or decoded (`message` says why);
  *   `removed`: it was taken out of a running pipeline.
@@ -143,6 +145,12 @@ export interface SkippedRun {
  * ```
  */
 export interface RunObserver {
+  /**
+   * `true` to have every played frame decoded and passed to `onFrame`. Otherwise an offline
+   * run may leave frames that no algorithm reads inside ffmpeg, and `onFrame` sees only the
+   * frames that were decoded.
+   */
+  readonly everyFrame?: boolean;
   /** The run starts. */
   onStart?(start: RunStart): void;
   /** A source was added, opened, stalled, reconnected, ended, lost, failed or removed. */

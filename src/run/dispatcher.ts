@@ -1,10 +1,8 @@
 /**
- * {@link Dispatcher}: the ring of recent frames, the results store, and where records go.
+ * {@link Dispatcher}: the results store, and where records go.
  *
  * @module
  */
-import { type Frame, positionOf } from "../frame.ts";
-import { frameIndices } from "../schedule/schedule.ts";
 import type { AlgoRecord, Sink } from "../sinks/sink.ts";
 
 /**
@@ -25,8 +23,9 @@ export interface DispatcherOptions {
 }
 
 /**
- * Holds the newest frames, hands them out by count and step, and collects results.
- * Subclass it and override {@link Dispatcher.collect} to forward results elsewhere.
+ * Collects every record of a run: keeps results per algorithm and writes records to the
+ * sinks. Subclass it and override {@link Dispatcher.collect} to forward results elsewhere
+ * (the original's extension point).
  *
  * @example
  * ```ts
@@ -44,8 +43,6 @@ export class Dispatcher {
   readonly #sinks: Sink[];
   readonly #keep: number;
   readonly #results = new Map<string, AlgoRecord[]>();
-  #ring: (Frame | undefined)[] = [undefined];
-  #newest: Frame | undefined;
   #sinkChain: Promise<void> = Promise.resolve();
   #sinkError: unknown;
 
@@ -58,50 +55,6 @@ export class Dispatcher {
   /** Adds a sink; records collected from now on are written to it. */
   addSink(sink: Sink): void {
     this.#sinks.push(sink);
-  }
-
-  /** Sizes the ring to hold `size` frames (the runtime calls this from the schedules). */
-  reserve(size: number): void {
-    this.#ring = new Array(Math.max(1, size)).fill(undefined);
-    this.#newest = undefined;
-  }
-
-  /** How many frames the ring holds. */
-  get capacity(): number {
-    return this.#ring.length;
-  }
-
-  /** Adds the newest frame, evicting the one `capacity` indices older. */
-  addFrame(frame: Frame): void {
-    this.#ring[frame.index % this.#ring.length] = frame;
-    this.#newest = frame;
-  }
-
-  /** The newest frame added, if any. */
-  get newestFrame(): Frame | undefined {
-    return this.#newest;
-  }
-
-  /** Whole seconds played at the newest frame. */
-  get position(): number {
-    return this.#newest ? positionOf(this.#newest.time) : 0;
-  }
-
-  /**
-   * The newest frame and every `step`-th one before it, `count` in all, oldest first; or
-   * `undefined` when the ring cannot supply them (too early, or evicted).
-   */
-  getFrames(count: number, step: number): Frame[] | undefined {
-    if (!this.#newest) return undefined;
-    const indices = frameIndices(this.#newest.index, count, step);
-    if (!indices) return undefined;
-    const frames: Frame[] = [];
-    for (const index of indices) {
-      const frame = this.#ring[index % this.#ring.length];
-      if (frame?.index !== index) return undefined;
-      frames.push(frame);
-    }
-    return frames;
   }
 
   /**

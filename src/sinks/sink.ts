@@ -10,10 +10,12 @@
  * @example
  * ```ts
  * import type { AlgoRecord } from "@stream-infer/stream-infer";
- * const r: AlgoRecord = { algo: "motion", frame: 24, time: 0.96, position: 0, result: { score: 0.1 } };
+ * const r: AlgoRecord = { source: "main", algo: "motion", frame: 24, time: 0.96, position: 0, result: { score: 0.1 } };
  * ```
  */
 export interface AlgoRecord {
+  /** The id of the source the frames came from. */
+  source: string;
   /** The algorithm's name. */
   algo: string;
   /** Played index of the newest frame the run saw. */
@@ -57,14 +59,14 @@ export interface Sink {
  * @example
  * ```ts
  * import { recordLine } from "@stream-infer/stream-infer";
- * console.log(recordLine({ algo: "a", frame: 0, time: 0, position: 0, result: 1 }));
+ * console.log(recordLine({ source: "main", algo: "a", frame: 0, time: 0, position: 0, result: 1 }));
  * ```
  */
 export function recordLine(record: AlgoRecord): string {
-  const { algo, frame, time, position } = record;
+  const { source, algo, frame, time, position } = record;
   const body = record.error !== undefined
-    ? { algo, frame, time, position, error: record.error }
-    : { algo, frame, time, position, result: record.result ?? null };
+    ? { source, algo, frame, time, position, error: record.error }
+    : { source, algo, frame, time, position, result: record.result ?? null };
   return JSON.stringify(body) + "\n";
 }
 
@@ -76,7 +78,7 @@ export function recordLine(record: AlgoRecord): string {
  * ```ts
  * import { JsonlSink } from "@stream-infer/stream-infer";
  * const sink = await JsonlSink.open("results.jsonl");
- * await sink.write({ algo: "a", frame: 0, time: 0, position: 0, result: 1 });
+ * await sink.write({ source: "main", algo: "a", frame: 0, time: 0, position: 0, result: 1 });
  * await sink.close();
  * ```
  */
@@ -140,7 +142,7 @@ export class JsonlSink implements Sink {
  * ```ts
  * import { StdoutSink } from "@stream-infer/stream-infer";
  * const sink = new StdoutSink();
- * await sink.write({ algo: "a", frame: 0, time: 0, position: 0, result: 1 });
+ * await sink.write({ source: "main", algo: "a", frame: 0, time: 0, position: 0, result: 1 });
  * ```
  */
 export class StdoutSink implements Sink {

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Frame, positionOf } from "../frame.ts";
+import type { FramePool } from "../frame_pool.ts";
 import type { PlayerMetrics } from "../observe/metrics.ts";
 import { probe, type SourceInfo } from "./probe.ts";
 import type { FFmpegProducer } from "./producer.ts";
@@ -34,6 +35,10 @@ export interface PlayOptions {
   realtime?: boolean;
   /** Aborting it stops play (ffmpeg is killed) and ends the iteration quietly. */
   signal?: AbortSignal;
+  /** Where frame buffers come from and go back to (default: the producer's own). */
+  pool?: FramePool;
+  /** Also receives this play's events (after the player's own `onEvent`). */
+  onEvent?: (event: PlayerEvent) => void;
 }
 
 /**
@@ -203,13 +208,17 @@ export class Player {
    * indices and times keep counting across reconnects.
    */
   async *play(options: PlayOptions = {}): AsyncGenerator<Frame, void, undefined> {
+    const onEvent = (event: PlayerEvent) => {
+      this.#onEvent(event);
+      options.onEvent?.(event);
+    };
     const probed = await this.open();
     const kind = sourceKind(this.source);
     // http(s) may be a file or a stream: ffmpeg's banner tells once it is open
     let live = probed ? probed.live : kind !== "http";
     let position = options.position ?? 0;
     const ignorePosition = () => {
-      this.#onEvent({ type: "warning", message: `${this.source} is live: position ignored` });
+      onEvent({ type: "warning", message: `${this.source} is live: position ignored` });
       position = skipUntil = this.#time = 0;
     };
     if (probed) this.#fps = effectiveFps(probed.fps, options.fps);
@@ -262,6 +271,7 @@ export class Player {
               filter: options.filter,
               buffers: options.buffers,
               sourceId: this.id,
+              pool: options.pool,
               signal: session.signal,
             })
           ) {
@@ -314,10 +324,10 @@ export class Player {
           : failure
           ? (failure as Error).message
           : "the stream ended";
-        this.#onEvent({ type: stalled ? "stall" : "ended", message: `${this.source}: ${why}` });
+        onEvent({ type: stalled ? "stall" : "ended", message: `${this.source}: ${why}` });
         if (attempt >= this.#reconnect.attempts) {
           this.#gaveUp = true;
-          this.#onEvent({
+          onEvent({
             type: "gave-up",
             message: `${this.source}: gave up after ${attempt} reconnect attempts`,
           });
@@ -329,7 +339,7 @@ export class Player {
         );
         attempt++;
         this.#reconnects++;
-        this.#onEvent({
+        onEvent({
           type: "reconnect",
           message:
             `${this.source}: reconnecting in ${delay} s (attempt ${attempt} of ${this.#reconnect.attempts})`,

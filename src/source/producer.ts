@@ -7,6 +7,7 @@ import { inputBanner } from "./banner.ts";
 import { DecodeError, InputError, SourceError } from "../errors.ts";
 import { locateFfmpeg } from "./ffmpeg.ts";
 import { type Frame, frameBytes, PIXEL_FORMATS, type PixelFormat } from "../frame.ts";
+import { FramePool } from "../frame_pool.ts";
 import { lastErrorLine, type SourceInfo } from "./probe.ts";
 import { decimationExpr, emittedFrames, type FrameFilter, keepsSourceFrame } from "./sampling.ts";
 import { inputOptionsFor, validateSource } from "./parse.ts";
@@ -65,6 +66,9 @@ export interface ReadOptions {
   inputOptions?: string[];
   /** The source id the frames carry (default `main`). */
   sourceId?: string;
+  /** Where frame buffers come from; a buffer goes back `buffers` frames after its frame
+   * (default: a pool of this read's own). */
+  pool?: FramePool;
   /** Aborting it kills ffmpeg and ends the iteration quietly (no error). */
   signal?: AbortSignal;
 }
@@ -212,7 +216,8 @@ export class FFmpegProducer {
         `position ${position} s is past the end of ${source} (${options.info.duration} s)`,
       );
     }
-    const pool: ArrayBuffer[] = [];
+    const pool = options.pool ?? new FramePool(1);
+    const lent: ArrayBuffer[] = [];
     const poolSize = Math.max(2, options.buffers ?? 4);
     const child = new Deno.Command(locateFfmpeg(this.#options.ffmpeg), {
       args: this.args(source, options),
@@ -254,22 +259,28 @@ export class FFmpegProducer {
       let sourceFrame = -1;
       let played = 0;
       while (true) {
-        const slot = count % poolSize;
-        const buffer = pool[slot] ?? new ArrayBuffer(size);
-        const { value, done } = await reader.read(new Uint8Array(buffer, 0, size), { min: size });
+        // the buffer of the frame `buffers` frames back is free again
+        if (lent.length >= poolSize) pool.release(lent.shift()!);
+        const { value, done } = await reader.read(new Uint8Array(pool.acquire(size)), {
+          min: size,
+        });
         if (!value || value.byteLength < size) {
           finished = done;
           break;
         }
-        pool[slot] = value.buffer as ArrayBuffer;
+        const buffer = value.buffer as ArrayBuffer;
         let index: number, offset: number;
         if (emitted) [index, offset] = emitted.next().value;
         else {
           offset = ++sourceFrame;
-          if (ratio < 1 && !keepsSourceFrame(offset, ratio)) continue;
+          if (ratio < 1 && !keepsSourceFrame(offset, ratio)) {
+            pool.release(buffer);
+            continue;
+          }
           index = played++;
         }
         count++;
+        lent.push(buffer);
         yield {
           data: value,
           width,

@@ -50,6 +50,22 @@ export interface SourceSpec {
   producer?: ProducerSpec;
 }
 
+/**
+ * A bad key of a spec: `key` and `reason` let a config name the key's own line.
+ */
+export class FieldError extends InputError {
+  /** The key at fault (`width`, `format`, ...). */
+  readonly key: string;
+  /** What is wrong with it, without the key (`must be ...`). */
+  readonly reason: string;
+  /** Creates the error; the message is `where: key reason`. */
+  constructor(where: string, key: string, reason: string) {
+    super(`${where}: ${key} ${reason}`);
+    this.key = key;
+    this.reason = reason;
+  }
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -69,7 +85,7 @@ function shown(value: unknown): string {
  */
 export function checkSourceId(id: unknown): string {
   if (typeof id !== "string" || !SOURCE_ID.test(id)) {
-    throw new InputError(`source id must match [A-Za-z0-9_-]+ (got ${shown(id)})`);
+    throw new FieldError("source", "id", `must match [A-Za-z0-9_-]+ (got ${shown(id)})`);
   }
   return id;
 }
@@ -89,18 +105,17 @@ export function parseProducerSpec(value: unknown, where = "producer"): ProducerS
   for (const [key, v] of Object.entries(value)) {
     if (key === "width" || key === "height") {
       if (!(Number.isInteger(v) && (v as number) >= 2 && (v as number) <= 16384)) {
-        throw new InputError(`${where}.${key} must be an integer from 2 to 16384 (got ${shown(v)})`);
+        throw new FieldError(where, key, `must be an integer from 2 to 16384 (got ${shown(v)})`);
       }
       spec[key] = v as number;
     } else if (key === "format") {
+      const formats = PIXEL_FORMATS.join(", ");
       if (!PIXEL_FORMATS.includes(v as PixelFormat)) {
-        throw new InputError(
-          `${where}.format must be one of ${PIXEL_FORMATS.join(", ")} (got ${shown(v)})`,
-        );
+        throw new FieldError(where, key, `must be one of ${formats} (got ${shown(v)})`);
       }
       spec.format = v as PixelFormat;
     } else {
-      throw new InputError(`${where}: unknown key '${key}' (expected width, height, format)`);
+      throw new FieldError(where, key, "is an unknown key (allowed: width, height, format)");
     }
   }
   return spec;
@@ -122,27 +137,29 @@ export function parseSourceSpec(value: unknown): SourceSpec {
   if (!isRecord(value)) {
     throw new InputError(`a source must be an object with id and url (got ${shown(value)})`);
   }
+  const where = typeof value.id === "string" ? `source ${value.id}` : "source";
   for (const key of Object.keys(value)) {
     if (!["id", "url", "fps", "position", "producer"].includes(key)) {
-      throw new InputError(`unknown source key '${key}' (expected id, url, fps, position, producer)`);
+      const allowed = "id, url, fps, position, producer";
+      throw new FieldError(where, key, `is an unknown key (allowed: ${allowed})`);
     }
   }
   const id = checkSourceId(value.id);
   const url = value.url;
   if (typeof url !== "string" || url.trim() === "") {
-    throw new InputError(`source ${id}: url must be a non-empty string (got ${shown(url)})`);
+    throw new FieldError(where, "url", `must be a non-empty string (got ${shown(url)})`);
   }
   const spec: SourceSpec = { id, url };
   if (value.fps !== undefined) {
     if (typeof value.fps !== "number" || !(value.fps > 0) || !Number.isFinite(value.fps)) {
-      throw new InputError(`source ${id}: fps must be a number > 0 (got ${shown(value.fps)})`);
+      throw new FieldError(where, "fps", `must be a number > 0 (got ${shown(value.fps)})`);
     }
     spec.fps = value.fps;
   }
   if (value.position !== undefined) {
     const p = value.position;
     if (typeof p !== "number" || !(p >= 0) || !Number.isFinite(p)) {
-      throw new InputError(`source ${id}: position must be a number >= 0 (got ${shown(p)})`);
+      throw new FieldError(where, "position", `must be a number >= 0 (got ${shown(p)})`);
     }
     spec.position = p;
   }

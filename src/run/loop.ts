@@ -1,0 +1,85 @@
+/**
+ * The one run loop: plays a source and hands each frame to the mode's policy.
+ *
+ * @module
+ */
+import { errorMessage } from "../errors.ts";
+import type { SourceEventType } from "../observe/observer.ts";
+import { framesWanted, requiredSpan } from "../schedule/schedule.ts";
+import type { PlayerEvent } from "../source/player.ts";
+import { effectiveFps } from "../source/sampling.ts";
+import type { RunContext, RunPolicy } from "./policy.ts";
+import { FrameRing } from "./ring.ts";
+import type { SourceRun } from "./source_run.ts";
+
+/** The source event each player event becomes. */
+const PLAYER_EVENTS: Record<PlayerEvent["type"], SourceEventType> = {
+  stall: "stall",
+  ended: "interrupted",
+  reconnect: "reconnect",
+  "gave-up": "lost",
+  warning: "warning",
+};
+
+/**
+ * The one run loop: plays a source and hands each frame to the policy. A source that cannot
+ * be opened or fails ends alone, as a source event; the others go on.
+ */
+export async function playSource(
+  run: RunContext,
+  policy: RunPolicy,
+  source: SourceRun,
+): Promise<void> {
+  const signal = AbortSignal.any([run.signal, source.abort.signal]);
+  const event = (type: SourceEventType, message: string) =>
+    run.observers.onSource({ source: source.id, type, message });
+  try {
+    const probed = await source.player.open();
+    const span = requiredSpan(run.pools.map((p) => p.schedule));
+    source.ring = new FrameRing(span);
+    const everyFrame = run.watchesFrames();
+    source.fps = probed ? effectiveFps(probed.fps, source.play.fps) : 0;
+    const filter = policy.skipUnread && source.fps && !everyFrame
+      ? framesWanted(run.pools.map((p) => p.schedule), source.fps)
+      : undefined;
+    source.state = "playing";
+    const frames = source.player.play({
+      fps: source.play.fps,
+      position: source.play.position,
+      filter,
+      buffers: span + policy.lookahead + 2,
+      realtime: policy.paced,
+      signal,
+      pool: run.framePool,
+      onEvent: (e) => event(PLAYER_EVENTS[e.type], e.message),
+    });
+    let opened = false;
+    for await (const frame of frames) {
+      if (signal.aborted) break; // frames already in the pipe when stop() came
+      if (!opened) {
+        opened = true;
+        source.fps = source.player.fps;
+        event("opened", `${source.id}: playing at ${source.fps} fps`);
+      }
+      source.frames++;
+      source.lastArrival = performance.now();
+      source.ring.add(frame);
+      await policy.frame(run, source, frame);
+    }
+    await policy.end(run, source);
+    if (source.player.sourceLost) {
+      source.state = "lost";
+      source.error = "the live source could not be reconnected";
+    } else if (source.abort.signal.aborted) source.state = "removed";
+    else {
+      source.state = "ended";
+      event("ended", `${source.id}: ended after ${source.frames} frames`);
+    }
+  } catch (e) {
+    await policy.end(run, source).catch(() => {});
+    source.state = "failed";
+    source.error = errorMessage(e);
+    source.failure = e;
+    event("failed", `${source.id}: ${source.error}`);
+  }
+}

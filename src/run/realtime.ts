@@ -1,0 +1,101 @@
+/**
+ * The realtime policy: wall-clock ticks per source and algorithm, runs on an idle instance,
+ * busy ticks wait for one (one per source, oldest first) and are skipped when replaced.
+ *
+ * @module
+ */
+import type { Frame } from "../frame.ts";
+import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoPool } from "./algo_pool.ts";
+import { type RunContext, runOnce, type RunPolicy } from "./policy.ts";
+import type { SourceRun } from "./source_run.ts";
+
+/**
+ * Realtime: each source ticks each algorithm on its own wall clock. A due tick runs on an
+ * idle instance with the source's newest frames; when every instance is busy it waits for the
+ * first one to free up (at most one waiting tick per source and algorithm, served oldest
+ * first, so no source starves another) and is skipped when the source's next tick comes
+ * first. Records are handed on as runs finish.
+ */
+export class RealtimePolicy implements RunPolicy {
+  /** Always `realtime`. */
+  readonly mode = "realtime" as const;
+  /** Files play at their own rate. */
+  readonly paced = true;
+  /** No frames ahead: the player never waits. */
+  readonly lookahead = 0;
+  /** Every frame is read (ticks follow the wall clock). */
+  readonly skipUnread = false;
+  /** How long the end of a run waits for runs in flight, ms. */
+  readonly stopGraceMs: number;
+  readonly #finished = new Map<string, AlgoRecord[]>();
+  readonly #inFlight = new Set<Promise<void>>();
+
+  /** Creates the policy. */
+  constructor(stopGraceMs = 5000) {
+    this.stopGraceMs = stopGraceMs;
+  }
+
+  /** Ticks every algorithm for the source, dispatches, and hands on finished records. */
+  async frame(run: RunContext, source: SourceRun, frame: Frame): Promise<void> {
+    const now = source.lastArrival;
+    for (const pool of run.pools) {
+      if (pool.disabled) continue;
+      if (source.clock(pool).tick(now, false) !== "run") continue;
+      if (!pool.wait(source.id)) {
+        run.observers.onSkip({ algo: pool.name, source: source.id, frame: frame.index });
+      }
+      this.#dispatch(run, pool);
+    }
+    const ran = this.#finished.get(source.id) ?? [];
+    this.#finished.set(source.id, []);
+    await run.afterFrame(frame, ran);
+  }
+
+  /** Drops the source's waiting ticks (counted as skipped). */
+  end(run: RunContext, source: SourceRun): Promise<void> {
+    for (const pool of run.pools) {
+      if (pool.forget(source.id)) {
+        const frame = source.ring.newest?.index ?? 0;
+        run.observers.onSkip({ algo: pool.name, source: source.id, frame });
+      }
+    }
+    this.#finished.delete(source.id);
+    return Promise.resolve();
+  }
+
+  /** Waits for runs in flight, at most `stopGraceMs`. */
+  async drain(): Promise<void> {
+    if (this.#inFlight.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled(this.#inFlight),
+      new Promise((resolve) => timer = setTimeout(resolve, this.stopGraceMs)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Starts waiting ticks on idle instances, oldest first. */
+  #dispatch(run: RunContext, pool: AlgoPool): void {
+    for (let idle = pool.idle(); idle >= 0; idle = pool.idle()) {
+      const id = pool.nextWaiting();
+      if (id === undefined) return;
+      const source = run.source(id);
+      const input = source?.ring.get(pool.schedule.frameCount, pool.schedule.frameStep);
+      if (!source || !input || run.signal.aborted) continue;
+      const prepared = pool.prepare(input, run.framePool);
+      pool.setBusy(idle, true);
+      const flight: Promise<void> = runOnce(run, pool, idle, source, prepared, source.lastArrival)
+        .then(async ({ record, timing }) => {
+          await run.observers.onRecord(record, timing);
+          this.#finished.get(source.id)?.push(record);
+        })
+        .finally(() => {
+          pool.setBusy(idle, false);
+          this.#inFlight.delete(flight);
+          if (!run.signal.aborted) this.#dispatch(run, pool);
+        });
+      this.#inFlight.add(flight);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * {@link FrameRing}: one source's newest frames, handed out by count and step.
+ *
+ * @module
+ */
+import type { Frame } from "../frame.ts";
+import { frameIndices } from "../schedule/schedule.ts";
+
+/**
+ * A ring of the newest played frames of one source, indexed by their played index. The run
+ * sizes it from the loaded schedules (see `requiredSpan`).
+ *
+ * @example
+ * ```ts
+ * import { FrameRing } from "./ring.ts";
+ * const ring = new FrameRing(3);
+ * const frame = (index: number) => ({
+ *   data: new Uint8Array(3), width: 1, height: 1, format: "rgb24" as const, index, source: "main",
+ *   time: index / 10,
+ * });
+ * for (let i = 0; i < 5; i++) ring.add(frame(i));
+ * console.log(ring.get(2, 2)?.map((f) => f.index)); // [2, 4]
+ * ```
+ */
+export class FrameRing {
+  readonly #slots: (Frame | undefined)[];
+  #newest: Frame | undefined;
+
+  /** Creates a ring holding `capacity` frames (at least 1). */
+  constructor(capacity: number) {
+    this.#slots = new Array(Math.max(1, capacity)).fill(undefined);
+  }
+
+  /** How many frames the ring holds. */
+  get capacity(): number {
+    return this.#slots.length;
+  }
+
+  /** The newest frame added, if any. */
+  get newest(): Frame | undefined {
+    return this.#newest;
+  }
+
+  /** Adds the newest frame, evicting the one `capacity` indices older. */
+  add(frame: Frame): void {
+    this.#slots[frame.index % this.#slots.length] = frame;
+    this.#newest = frame;
+  }
+
+  /**
+   * The newest frame and every `step`-th one before it, `count` in all, oldest first; or
+   * `undefined` when the ring cannot supply them (too early, or evicted).
+   */
+  get(count: number, step: number): Frame[] | undefined {
+    if (!this.#newest) return undefined;
+    const indices = frameIndices(this.#newest.index, count, step);
+    if (!indices) return undefined;
+    const frames: Frame[] = [];
+    for (const index of indices) {
+      const frame = this.#slots[index % this.#slots.length];
+      if (frame?.index !== index) return undefined;
+      frames.push(frame);
+    }
+    return frames;
+  }
+}

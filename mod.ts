@@ -34,6 +34,7 @@ export {
   cloneFrame,
   type Frame,
   frameBytes,
+  type FrameFilter,
   PIXEL_FORMATS,
   type PixelFormat,
 } from "./src/frame.ts";
@@ -49,7 +50,13 @@ export {
 } from "./src/errors.ts";
 
 // Sources
-export { FFmpegProducer, type ProducerOptions, type ReadOptions } from "./src/source/producer.ts";
+export {
+  FFmpegProducer,
+  type FrameSource,
+  type ProducerOptions,
+  type ReadOptions,
+} from "./src/source/producer.ts";
+export { type ParsedSource, parseSource, type SourceKind } from "./src/source/parse.ts";
 export {
   Player,
   type PlayerEvent,
@@ -76,10 +83,13 @@ export {
   type ProcessContext,
   type ProcessHook,
   type RunSummary,
+  type SourcePlay,
+  type SourceSummary,
   type StartOptions,
 } from "./src/run/inference.ts";
 export { Dispatcher, type DispatcherOptions } from "./src/run/dispatcher.ts";
-export { Schedule } from "./src/schedule/schedule.ts";
+export { Schedule, type TickDecision } from "./src/schedule/schedule.ts";
+export { FramePool } from "./src/frame_pool.ts";
 
 // Workers and plugins
 export { type AlgoRunner, InlineRunner } from "./src/algo/runner.ts";
@@ -104,7 +114,12 @@ export {
   loadPlugin,
   type LoadPluginOptions,
 } from "./src/plugin/load.ts";
-export { computeIntegrity, hashPlugin } from "./src/plugin/integrity.ts";
+export {
+  computeIntegrity,
+  hashPlugin,
+  type IntegrityAlgorithm,
+  type ReadPluginOptions,
+} from "./src/plugin/integrity.ts";
 
 // Observing a run
 export type {
@@ -128,13 +143,30 @@ export type {
 } from "./src/observe/metrics.ts";
 
 // Records and sinks
-export { type AlgoRecord, JsonlSink, recordLine, type Sink, StdoutSink } from "./src/sinks/sink.ts";
+export { type AlgoRecord, recordLine } from "./src/record.ts";
+export { JsonlSink } from "./src/sinks/jsonl.ts";
+export { type Sink } from "./src/sinks/sink.ts";
+export { StdoutSink } from "./src/sinks/stdout.ts";
 
 // Config
 export {
   type AlgoConfig,
+  type ControlConfig,
   loadConfig,
   parseConfig,
   type PipelineConfig,
   type SinkConfig,
 } from "./src/cli/config.ts";
+
+// The control API and Prometheus metrics
+export {
+  type ControlOptions,
+  type ControlServer,
+  type ControlTarget,
+  type ListenAddress,
+  type MetricsExporter,
+  parseListen,
+  serveControl,
+  type SourceEntry,
+} from "./src/control/server.ts";
+export { PrometheusExporter, type PrometheusExporterOptions } from "./src/observe/prometheus.ts";

@@ -122,3 +122,21 @@ export function packFrames(frames: readonly Frame[], buffer?: ArrayBuffer): Fram
 export function positionOf(time: number): number {
   return Math.floor(time + 1e-9);
 }
+
+/**
+ * A filter on played frame indices that lets ffmpeg skip frames nobody will look at.
+ * `expr` is an ffmpeg `select` expression over `n` (the played index) that is non-zero
+ * exactly when `test(n)` is true.
+ *
+ * @example
+ * ```ts
+ * import type { FrameFilter } from "./frame.ts";
+ * const everyTenth: FrameFilter = { expr: "not(mod(n+1,10))", test: (k) => (k + 1) % 10 === 0 };
+ * ```
+ */
+export interface FrameFilter {
+  /** ffmpeg `select` expression over the played index `n`. */
+  expr: string;
+  /** The same predicate in JavaScript. */
+  test(index: number): boolean;
+}

@@ -1,5 +1,5 @@
 /**
- * The CLI (REFERENCE §7) as a subprocess: exit codes, one-line errors without stack traces,
+ * The CLI (docs/contract.md §7) as a subprocess: exit codes, one-line errors without stack traces,
  * no ffmpeg left behind, deterministic JSONL, flags and config-relative paths.
  */
 import assert from "node:assert/strict";

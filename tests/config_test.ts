@@ -1,5 +1,5 @@
 /**
- * The YAML pipeline config (REFERENCE §6): defaults, relative paths resolved against the
+ * The YAML pipeline config (docs/contract.md §6): defaults, relative paths resolved against the
  * config's directory, and errors that name the key with the file and line.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Inference with worker-run plugins (REFERENCE §4): offline runs overlap decoding yet equal a
+ * Inference with worker-run plugins (docs/contract.md §4.1): offline runs overlap decoding yet equal a
  * strictly serial run; plugin errors, hangs and crashes become records, restarts and a
  * disabled algorithm; the sandbox grants only what the options say; realtime workers run in
  * parallel; frames reach the worker with the right pixels; integrity pins are enforced.
@@ -16,7 +16,8 @@ import type { Frame } from "../src/frame.ts";
 import { Inference, type RunSummary } from "../src/run/inference.ts";
 import { Player } from "../src/source/player.ts";
 import { FFmpegProducer } from "../src/source/producer.ts";
-import { type AlgoRecord, JsonlSink } from "../src/sinks/sink.ts";
+import type { AlgoRecord } from "../src/record.ts";
+import { JsonlSink } from "../src/sinks/jsonl.ts";
 import { isWorkerSandboxAvailable } from "../src/worker/runner.ts";
 import InfPixels, { type PixelInfo } from "./fixtures/inf_pixels.ts";
 import { assertNoFfmpeg, makeTestsrc, ROOT, withTempDir } from "./helpers.ts";

@@ -219,7 +219,7 @@ export async function assertNoFfmpegLeft(text: string, ms = 5000): Promise<void>
   if (left.length) throw new Error(`leftover ffmpeg processes:\n${left.join("\n")}`);
 }
 
-/** The JSONL record keys of REFERENCE §5, for results and for errors. */
+/** The JSONL record keys of docs/contract.md §5.1, for results and for errors. */
 export const RESULT_KEYS: readonly string[] = [
   "source",
   "algo",

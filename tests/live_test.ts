@@ -1,5 +1,5 @@
 /**
- * Live sources over loopback (REFERENCE §4, §6): an ffmpeg child serves a generated stream
+ * Live sources over loopback (docs/contract.md §4.4, §6): an ffmpeg child serves a generated stream
  * over HTTP (`-listen 1`), UDP (MPEG-TS datagrams) or RTMP (`-listen 1`: the sender listens,
  * our reader connects). The player reads it without a separate probe (a single-client server
  * would be used up by one): size and fps come from the reading ffmpeg's banner.
@@ -15,7 +15,7 @@ import type { Frame } from "../src/frame.ts";
 import { Inference, type RunSummary } from "../src/run/inference.ts";
 import { Player, type PlayerEvent, type ReconnectOptions } from "../src/source/player.ts";
 import { FFmpegProducer } from "../src/source/producer.ts";
-import { JsonlSink } from "../src/sinks/sink.ts";
+import { JsonlSink } from "../src/sinks/jsonl.ts";
 import { withTempDir } from "./helpers.ts";
 import {
   assertNoFfmpegLeft,
@@ -268,7 +268,7 @@ for (const kind of KINDS) {
 }
 
 for (const kind of ["http", "udp"] as const) {
-  Deno.test(`live ${kind}: a start position is ignored with a warning (REFERENCE §3)`, async () => {
+  Deno.test(`live ${kind}: a start position is ignored with a warning (docs/contract.md §3.5)`, async () => {
     const endpoint = await liveEndpoint(kind);
     const events: PlayerEvent[] = [];
     const seen: Seen[] = [];

@@ -1,5 +1,5 @@
 /**
- * The plugin module contract (REFERENCE §2): a default-exported class with `run(frames)`,
+ * The plugin module contract (docs/contract.md §2.3): a default-exported class with `run(frames)`,
  * loaded by path; modules that do not conform are rejected at load time with a clear message
  * naming what is missing.
  */

@@ -1,5 +1,5 @@
 /**
- * Realtime mode on a file (REFERENCE §3, §4): the player is paced to the clip's fps and never
+ * Realtime mode on a file (docs/contract.md §3.4, §4.2): the player is paced to the clip's fps and never
  * waits for inference; a busy algorithm's ticks are skipped, not queued; the frame track is a
  * bounded ring sized to the schedules; the process hook sees every played frame; stop() ends a
  * run promptly with complete sink output and no ffmpeg left.
@@ -14,7 +14,8 @@ import type { Frame } from "../src/frame.ts";
 import { Inference } from "../src/run/inference.ts";
 import { Player } from "../src/source/player.ts";
 import { FFmpegProducer } from "../src/source/producer.ts";
-import { type AlgoRecord, JsonlSink, recordLine } from "../src/sinks/sink.ts";
+import { type AlgoRecord, recordLine } from "../src/record.ts";
+import { JsonlSink } from "../src/sinks/jsonl.ts";
 import { makeTestsrc, withTempDir } from "./helpers.ts";
 import { assertNoFfmpegLeft, readRecords, within } from "./live_helpers.ts";
 

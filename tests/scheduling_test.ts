@@ -1,5 +1,5 @@
 /**
- * Frame-exact scheduling (REFERENCE §3), end to end through real ffmpeg: every frame of the
+ * Frame-exact scheduling (docs/contract.md §3), end to end through real ffmpeg: every frame of the
  * test clip carries its source frame number in its pixels, and an algorithm reports the
  * numbers it was given. The expected (frame index, source frames seen) lists are computed from
  * scratch here, never with the library's own scheduling helpers.

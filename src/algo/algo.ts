@@ -92,7 +92,7 @@ export interface AlgoLike {
 }
 
 /**
- * How often an algorithm runs and which frames it gets (see REFERENCE §3).
+ * How often an algorithm runs and which frames it gets (see docs/contract.md §3).
  *
  * @example
  * ```ts

@@ -6,7 +6,7 @@
  */
 import type { Frame } from "../frame.ts";
 import { errorMessage } from "../errors.ts";
-import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
 import type {
   AlgoRun,
   RunEnd,

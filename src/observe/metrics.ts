@@ -3,6 +3,9 @@
  *
  * @module
  */
+import type { PlayerMetrics } from "../source/player.ts";
+
+export type { PlayerMetrics } from "../source/player.ts";
 
 /**
  * p50 and p95 of a set of samples, in milliseconds (`null` without samples).
@@ -96,28 +99,6 @@ export interface AlgoMetrics {
   runMs: Percentiles;
   /** Time from the newest frame's arrival to its result. */
   lagMs: Percentiles;
-}
-
-/**
- * Metrics of the player.
- *
- * @example
- * ```ts
- * import type { PlayerMetrics } from "@stream-infer/stream-infer";
- * const m: PlayerMetrics = { fps: 25, framesRead: 250, framesDropped: 0, reconnects: 0, stalls: 0 };
- * ```
- */
-export interface PlayerMetrics {
-  /** Frames read per second of wall clock over the run. */
-  fps: number;
-  /** Frames read from ffmpeg. */
-  framesRead: number;
-  /** Frames the realtime player dropped because it fell behind the source's pace. */
-  framesDropped: number;
-  /** Reconnections to a live source. */
-  reconnects: number;
-  /** Times a live source stalled (no frame within the stall timeout). */
-  stalls: number;
 }
 
 /**

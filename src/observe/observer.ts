@@ -9,7 +9,7 @@
  * @module
  */
 import type { Frame } from "../frame.ts";
-import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
 
 /** How the pipeline runs: every frame in order, or at the source's pace. */
 export type Mode = "offline" | "realtime";

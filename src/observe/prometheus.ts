@@ -9,7 +9,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
 import type { Metrics, SourceState } from "./metrics.ts";
 import type { RunObserver, RunTiming } from "./observer.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
 import type { AlgoMetrics, Metrics, SourceMetrics, SourceState } from "./metrics.ts";
 import { PrometheusExporter } from "./prometheus.ts";
 

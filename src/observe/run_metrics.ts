@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
 import { type Percentiles, Samples } from "./metrics.ts";
 import type { RunObserver, RunTiming, SkippedRun } from "./observer.ts";
 

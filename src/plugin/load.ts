@@ -1,6 +1,6 @@
 /**
  * Loading an algorithm class from a plugin module and checking it against the contract
- * (REFERENCE §2): the default export is a class whose instances have `run(frames)`, and
+ * (docs/contract.md §2.3): the default export is a class whose instances have `run(frames)`, and
  * optionally `init(options)` and `dispose()`.
  *
  * Loading happens in two steps, so the same verified code can run in the main thread or in a

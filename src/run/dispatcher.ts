@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { AlgoRecord, Sink } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
+import type { Sink } from "../sinks/sink.ts";
 
 /**
  * Options of {@link Dispatcher}.

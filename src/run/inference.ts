@@ -13,7 +13,7 @@ import { Observers } from "../observe/fanout.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { Mode, RunObserver } from "../observe/observer.ts";
 import { RunCounters } from "../observe/run_metrics.ts";
-import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
 import type { Player } from "../source/player.ts";
 import type { AlgoPool } from "./algo_pool.ts";
 import { Dispatcher } from "./dispatcher.ts";

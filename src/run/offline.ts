@@ -4,7 +4,7 @@
  * @module
  */
 import type { Frame } from "../frame.ts";
-import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
 import { type RunContext, runOnce, type RunPolicy } from "./policy.ts";
 import type { SourceRun, TimedRecord } from "./source_run.ts";
 

@@ -10,7 +10,7 @@ import { errorMessage } from "../errors.ts";
 import type { FramePool } from "../frame_pool.ts";
 import type { Observers } from "../observe/fanout.ts";
 import type { Mode } from "../observe/observer.ts";
-import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
 import type { AlgoPool } from "./algo_pool.ts";
 import type { SourceRun, TimedRecord } from "./source_run.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Frame } from "../frame.ts";
-import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
 import type { AlgoPool } from "./algo_pool.ts";
 import { type RunContext, runOnce, type RunPolicy } from "./policy.ts";
 import type { SourceRun } from "./source_run.ts";

@@ -10,7 +10,7 @@ import type { RunTiming } from "../observe/observer.ts";
 import { Schedule } from "../schedule/schedule.ts";
 import type { Player } from "../source/player.ts";
 import { FrameRing } from "./ring.ts";
-import type { AlgoRecord } from "../sinks/sink.ts";
+import type { AlgoRecord } from "../record.ts";
 import type { AlgoPool } from "./algo_pool.ts";
 
 /** Per-source play settings. */

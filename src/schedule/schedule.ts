@@ -1,12 +1,12 @@
 /**
- * When an algorithm runs and which frames it gets (REFERENCE §3). Offline and realtime share
+ * When an algorithm runs and which frames it gets (docs/contract.md §3). Offline and realtime share
  * {@link Schedule} and {@link frameIndices}; only the clock differs.
  *
  * @module
  */
 import type { ScheduleOptions } from "../algo/algo.ts";
 import { InputError } from "../errors.ts";
-import type { FrameFilter } from "../source/sampling.ts";
+import type { FrameFilter } from "../frame.ts";
 
 /**
  * Played indices of the frames an algorithm gets when `newest` is the newest frame, oldest

@@ -1,5 +1,6 @@
 /**
- * What kind of source a string names, and the ffmpeg input options that suit it.
+ * {@link parseSource}: a source string read once into what the rest of the pipeline needs:
+ * its kind, the path of a file, and the ffmpeg input options that suit it.
  *
  * @module
  */
@@ -87,4 +88,44 @@ export function inputOptionsFor(source: string): string[] {
   if (kind === "http") return ["-rw_timeout", "10000000", "-analyzeduration", "1000000"];
   if (/^udp:/i.test(source)) return lowDelay;
   return ["-rw_timeout", "10000000", ...lowDelay];
+}
+
+/**
+ * A source, validated and classified once. The player, the producer and the probe all take
+ * it, so a source string is checked in one place.
+ *
+ * @example
+ * ```ts
+ * import type { ParsedSource } from "@stream-infer/stream-infer";
+ * const cam: ParsedSource = {
+ *   url: "rtsp://127.0.0.1:8554/cam",
+ *   kind: "stream",
+ *   inputOptions: ["-rtsp_transport", "tcp"],
+ * };
+ * ```
+ */
+export interface ParsedSource {
+  /** The source as given: path, URL or device. */
+  readonly url: string;
+  /** What kind of source it is. */
+  readonly kind: SourceKind;
+  /** The ffmpeg input options that suit its kind. */
+  readonly inputOptions: readonly string[];
+}
+
+/**
+ * Validates a source string and classifies it. Throws {@link SourceError} for an empty
+ * source, one that ffmpeg would read as an option, or a missing file.
+ *
+ * @example
+ * ```ts
+ * import { parseSource } from "@stream-infer/stream-infer";
+ * const cam = parseSource("rtsp://127.0.0.1:8554/cam");
+ * console.log(cam.kind, cam.inputOptions.includes("tcp")); // "stream" true
+ * ```
+ */
+export function parseSource(source: string | ParsedSource): ParsedSource {
+  if (typeof source === "object" && source !== null) return source;
+  validateSource(source);
+  return { url: source, kind: sourceKind(source), inputOptions: inputOptionsFor(source) };
 }

@@ -4,13 +4,12 @@
  *
  * @module
  */
-import { type Frame, positionOf } from "../frame.ts";
+import { type Frame, type FrameFilter, positionOf } from "../frame.ts";
 import type { FramePool } from "../frame_pool.ts";
-import type { PlayerMetrics } from "../observe/metrics.ts";
-import { probe, type SourceInfo } from "./probe.ts";
-import type { FFmpegProducer } from "./producer.ts";
-import { effectiveFps, type FrameFilter } from "./sampling.ts";
-import { sourceKind, validateSource } from "./parse.ts";
+import type { SourceInfo } from "./probe.ts";
+import type { FrameSource } from "./producer.ts";
+import { effectiveFps } from "./sampling.ts";
+import { type ParsedSource, parseSource } from "./parse.ts";
 import { checkSourceId } from "./spec.ts";
 
 /**
@@ -98,6 +97,28 @@ export interface PlayerOptions {
 }
 
 /**
+ * Metrics of the player.
+ *
+ * @example
+ * ```ts
+ * import type { PlayerMetrics } from "@stream-infer/stream-infer";
+ * const m: PlayerMetrics = { fps: 25, framesRead: 250, framesDropped: 0, reconnects: 0, stalls: 0 };
+ * ```
+ */
+export interface PlayerMetrics {
+  /** Frames read per second of wall clock over the run. */
+  fps: number;
+  /** Frames read from ffmpeg. */
+  framesRead: number;
+  /** Frames the realtime player dropped because it fell behind the source's pace. */
+  framesDropped: number;
+  /** Reconnections to a live source. */
+  reconnects: number;
+  /** Times a live source stalled (no frame within the stall timeout). */
+  stalls: number;
+}
+
+/**
  * Plays a source through a producer.
  *
  * @example
@@ -110,8 +131,8 @@ export interface PlayerOptions {
  * ```
  */
 export class Player {
-  /** The producer that decodes the source. */
-  readonly producer: FFmpegProducer;
+  /** What decodes the source. */
+  readonly producer: FrameSource;
   /** The source: path, URL or device. */
   readonly source: string;
   /** The source's id, carried by its frames and records. */
@@ -120,6 +141,7 @@ export class Player {
   readonly #reconnect: Required<ReconnectOptions>;
   readonly #onEvent: (event: PlayerEvent) => void;
   #info: SourceInfo | undefined;
+  #parsed: ParsedSource | undefined;
   #fps = 0;
   #time = 0;
   #frames = 0;
@@ -130,7 +152,7 @@ export class Player {
   #gaveUp = false;
 
   /** Creates a player; nothing runs until {@link Player.open} or {@link Player.play}. */
-  constructor(producer: FFmpegProducer, source: string, options: PlayerOptions = {}) {
+  constructor(producer: FrameSource, source: string, options: PlayerOptions = {}) {
     this.producer = producer;
     this.source = source;
     this.id = checkSourceId(options.id ?? "main");
@@ -152,12 +174,9 @@ export class Player {
    */
   async open(): Promise<SourceInfo | null> {
     if (this.#info) return this.#info;
-    validateSource(this.source);
-    if (sourceKind(this.source) !== "file") return null;
-    return this.#info = await probe(this.source, {
-      ffmpeg: this.producer.ffmpegPath,
-      inputOptions: this.producer.inputOptions,
-    });
+    this.#parsed ??= parseSource(this.source);
+    if (this.#parsed.kind !== "file") return null;
+    return this.#info = await this.producer.probe(this.#parsed);
   }
 
   /** The source's info, once probed or once play has started. */
@@ -213,7 +232,8 @@ export class Player {
       options.onEvent?.(event);
     };
     const probed = await this.open();
-    const kind = sourceKind(this.source);
+    const parsed = this.#parsed!;
+    const kind = parsed.kind;
     // http(s) may be a file or a stream: ffmpeg's banner tells once it is open
     let live = probed ? probed.live : kind !== "http";
     let position = options.position ?? 0;
@@ -257,7 +277,7 @@ export class Player {
         let nextTime = timeBase;
         try {
           for await (
-            const frame of this.producer.read(this.source, {
+            const frame of this.producer.read(parsed, {
               info: probed ?? undefined,
               onInfo: (found) => {
                 this.#info = found;

@@ -6,7 +6,7 @@
 import { locateFfmpeg, locateFfprobe, runTool } from "./ffmpeg.ts";
 import { inputBanner } from "./banner.ts";
 import { SourceError } from "../errors.ts";
-import { inputOptionsFor, sourceKind, validateSource } from "./parse.ts";
+import { type ParsedSource, parseSource } from "./parse.ts";
 
 /**
  * What {@link probe} learns about a source.
@@ -126,13 +126,17 @@ function fromFfmpegBanner(stderr: string, source: string, liveKind: boolean): So
  * console.log(info.width, info.height, info.fps, info.live);
  * ```
  */
-export async function probe(source: string, options: ProbeOptions = {}): Promise<SourceInfo> {
-  validateSource(source);
+export async function probe(
+  source: string | ParsedSource,
+  options: ProbeOptions = {},
+): Promise<SourceInfo> {
+  const parsed = parseSource(source);
+  const url = parsed.url;
   const ffmpeg = locateFfmpeg(options.ffmpeg);
   const ffprobe = locateFfprobe(ffmpeg);
-  const kind = sourceKind(source);
+  const kind = parsed.kind;
   const liveKind = kind === "stream" || kind === "device";
-  const input = [...inputOptionsFor(source), ...(options.inputOptions ?? [])];
+  const input = [...parsed.inputOptions, ...(options.inputOptions ?? [])];
   const signal = AbortSignal.timeout(options.timeoutMs ?? 20_000);
   try {
     if (ffprobe) {
@@ -147,16 +151,16 @@ export async function probe(source: string, options: ProbeOptions = {}): Promise
         "-of",
         "json",
         "--",
-        source,
+        url,
       ], signal);
-      if (out.code !== 0) throw new SourceError(`${source}: ${lastErrorLine(out.stderr, source)}`);
-      return fromFfprobe(out.stdout, source, liveKind);
+      if (out.code !== 0) throw new SourceError(`${url}: ${lastErrorLine(out.stderr, url)}`);
+      return fromFfprobe(out.stdout, url, liveKind);
     }
-    const out = await runTool(ffmpeg, ["-hide_banner", ...input, "-i", source], signal);
-    return fromFfmpegBanner(out.stderr, source, liveKind);
+    const out = await runTool(ffmpeg, ["-hide_banner", ...input, "-i", url], signal);
+    return fromFfmpegBanner(out.stderr, url, liveKind);
   } catch (e) {
     if (signal.aborted) {
-      throw new SourceError(`${source}: no answer within ${options.timeoutMs ?? 20_000} ms`);
+      throw new SourceError(`${url}: no answer within ${options.timeoutMs ?? 20_000} ms`);
     }
     throw e;
   }

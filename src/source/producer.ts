@@ -6,11 +6,18 @@
 import { inputBanner } from "./banner.ts";
 import { DecodeError, InputError, SourceError } from "../errors.ts";
 import { locateFfmpeg } from "./ffmpeg.ts";
-import { type Frame, frameBytes, PIXEL_FORMATS, type PixelFormat } from "../frame.ts";
+import {
+  type Frame,
+  frameBytes,
+  type FrameFilter,
+  PIXEL_FORMATS,
+  type PixelFormat,
+} from "../frame.ts";
 import { FramePool } from "../frame_pool.ts";
 import { lastErrorLine, type SourceInfo } from "./probe.ts";
-import { decimationExpr, emittedFrames, type FrameFilter, keepsSourceFrame } from "./sampling.ts";
-import { inputOptionsFor, validateSource } from "./parse.ts";
+import { decimationExpr, emittedFrames, keepsSourceFrame } from "./sampling.ts";
+import { type ParsedSource, parseSource } from "./parse.ts";
+import { probe, type SourceInfo as ProbedInfo } from "./probe.ts";
 
 /**
  * Options of {@link FFmpegProducer}. Width and height default to the source's; give one of
@@ -74,6 +81,25 @@ export interface ReadOptions {
 }
 
 /**
+ * What a {@link Player} plays from: something that probes a source and reads its frames.
+ * {@link FFmpegProducer} is the one the library ships.
+ *
+ * @example
+ * ```ts
+ * import { FFmpegProducer, type FrameSource } from "@stream-infer/stream-infer";
+ * const source: FrameSource = new FFmpegProducer({ width: 320 });
+ * ```
+ */
+export interface FrameSource {
+  /** The frames' pixel format. */
+  readonly format: PixelFormat;
+  /** Probes a file source: size, fps, length. */
+  probe(source: ParsedSource): Promise<ProbedInfo>;
+  /** Yields the frames; aborting `options.signal` ends the iteration and frees the source. */
+  read(source: ParsedSource, options: ReadOptions): AsyncGenerator<Frame, void, undefined>;
+}
+
+/**
  * Produces frames of a chosen size and pixel format from any source ffmpeg can read.
  *
  * @example
@@ -87,7 +113,7 @@ export interface ReadOptions {
  * }
  * ```
  */
-export class FFmpegProducer {
+export class FFmpegProducer implements FrameSource {
   /** Requested output width, if any. */
   readonly width?: number;
   /** Requested output height, if any. */
@@ -114,6 +140,14 @@ export class FFmpegProducer {
     this.height = options.height;
     this.format = format;
     this.#options = options;
+  }
+
+  /** Probes a source with this producer's ffmpeg and input options. */
+  probe(source: string | ParsedSource): Promise<ProbedInfo> {
+    return probe(source, {
+      ffmpeg: this.#options.ffmpeg,
+      inputOptions: this.#options.inputOptions,
+    });
   }
 
   /** The ffmpeg path given in the options, if any. */
@@ -159,7 +193,8 @@ export class FFmpegProducer {
    * console.log(new FFmpegProducer({ width: 640 }).args("clip.mp4", { info }).join(" "));
    * ```
    */
-  args(source: string, options: ReadOptions): string[] {
+  args(source: string | ParsedSource, options: ReadOptions): string[] {
+    const parsed = parseSource(source);
     const { info, position = 0 } = options;
     const filters: string[] = [];
     const flags = this.#options.scaleFlags ?? "bicubic";
@@ -180,12 +215,12 @@ export class FFmpegProducer {
       "-hide_banner",
       "-nostdin",
       ...(info ? ["-loglevel", "error"] : ["-loglevel", "info", "-nostats"]),
-      ...inputOptionsFor(source),
+      ...parsed.inputOptions,
       ...(this.#options.inputOptions ?? []),
       ...(options.inputOptions ?? []),
       ...(position > 0 ? ["-ss", String(position)] : []),
       "-i",
-      source,
+      parsed.url,
       "-map",
       "0:v:0",
       "-an",
@@ -207,20 +242,24 @@ export class FFmpegProducer {
    * Spawns ffmpeg and yields frames. Breaking out of the loop (or `return()`) kills and
    * reaps ffmpeg. Throws {@link DecodeError} when ffmpeg fails.
    */
-  async *read(source: string, options: ReadOptions): AsyncGenerator<Frame, void, undefined> {
-    validateSource(source);
+  async *read(
+    source: string | ParsedSource,
+    options: ReadOptions,
+  ): AsyncGenerator<Frame, void, undefined> {
+    const parsed = parseSource(source);
+    const url = parsed.url;
     const { position = 0 } = options;
     if (!(position >= 0)) throw new InputError(`position must be >= 0 (got ${position})`);
     if (options.info?.duration != null && position >= options.info.duration) {
       throw new InputError(
-        `position ${position} s is past the end of ${source} (${options.info.duration} s)`,
+        `position ${position} s is past the end of ${url} (${options.info.duration} s)`,
       );
     }
     const pool = options.pool ?? new FramePool(1);
     const lent: ArrayBuffer[] = [];
     const poolSize = Math.max(2, options.buffers ?? 4);
     const child = new Deno.Command(locateFfmpeg(this.#options.ffmpeg), {
-      args: this.args(source, options),
+      args: this.args(parsed, options),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -298,8 +337,8 @@ export class FFmpegProducer {
       const status = await child.status;
       const text = await log.done;
       if (finished && !status.success && !options.signal?.aborted) {
-        const message = `ffmpeg failed on ${source} (exit ${status.code}): ${
-          lastErrorLine(text, source)
+        const message = `ffmpeg failed on ${url} (exit ${status.code}): ${
+          lastErrorLine(text, url)
         }`;
         // deno-lint-ignore no-unsafe-finally
         throw count === 0 ? new SourceError(message) : new DecodeError(message);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { FrameFilter } from "../frame.ts";
 
 /** Slack for floating-point products that should be whole numbers. */
 const EPS = 1e-9;
@@ -54,24 +55,6 @@ export function decimationExpr(ratio: number): string | undefined {
   if (ratio >= 1) return undefined;
   const r = String(ratio);
   return `gt(floor(n*${r}+${EPS}),floor((n-1)*${r}+${EPS}))`;
-}
-
-/**
- * A filter on played frame indices that lets ffmpeg skip frames nobody will look at.
- * `expr` is an ffmpeg `select` expression over `n` (the played index) that is non-zero
- * exactly when `test(n)` is true.
- *
- * @example
- * ```ts
- * import type { FrameFilter } from "@stream-infer/stream-infer";
- * const everyTenth: FrameFilter = { expr: "not(mod(n+1,10))", test: (k) => (k + 1) % 10 === 0 };
- * ```
- */
-export interface FrameFilter {
-  /** ffmpeg `select` expression over the played index `n`. */
-  expr: string;
-  /** The same predicate in JavaScript. */
-  test(index: number): boolean;
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 import { type Frame, packFrames } from "../frame.ts";
+import { FramePool } from "../frame_pool.ts";
 import { checkFrame, type FrameLayout, layoutOf } from "./protocol.ts";
 
 /**
@@ -47,11 +48,12 @@ export interface PackedFrames {
  */
 export class FramePacker {
   readonly #poolSize: number;
-  #pool: ArrayBuffer[] = [];
+  #pool: FramePool;
 
-  /** A packer keeping at most `poolSize` buffers (0: a new buffer for every run). */
+  /** A packer keeping at most `poolSize` buffers of a size (0: a new buffer for every run). */
   constructor(poolSize: number) {
     this.#poolSize = poolSize;
+    this.#pool = new FramePool(poolSize);
   }
 
   /**
@@ -63,8 +65,7 @@ export class FramePacker {
   copy(frames: Frame[], name: string): PackedFrames {
     let total = 0;
     for (const f of frames) total += checkFrame(f, name).byteLength;
-    const index = this.#pool.findIndex((b) => b.byteLength === total);
-    const packed = packFrames(frames, index >= 0 ? this.#pool.splice(index, 1)[0] : undefined);
+    const packed = packFrames(frames, this.#pool.acquire(total));
     return { ...this.transfer(packed, name), pooled: true };
   }
 
@@ -91,13 +92,11 @@ export class FramePacker {
 
   /** Keeps a buffer the worker handed back, for a later `copy()`. */
   release(buffer: ArrayBuffer): void {
-    if (this.#poolSize === 0) return;
-    this.#pool.push(buffer);
-    if (this.#pool.length > this.#poolSize) this.#pool.shift();
+    this.#pool.release(buffer);
   }
 
   /** Drops the pooled buffers. */
   clear(): void {
-    this.#pool = [];
+    this.#pool = new FramePool(this.#poolSize);
   }
 }

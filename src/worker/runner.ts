@@ -1,7 +1,7 @@
 /**
  * {@link WorkerRunner}: runs a plugin algorithm in its own Web Worker, with the frames handed
  * over as transferable buffers, a per-run timeout, restarts after crashes and hangs, and
- * least-privilege permissions (REFERENCE §4, realtime mode).
+ * least-privilege permissions (docs/contract.md §2.5, §4.2).
  *
  * Sandboxing (per-worker permissions) needs Deno's `--unstable-worker-options` flag (or
  * `"unstable": ["worker-options"]` in deno.json). Without it, creating a worker with

@@ -104,7 +104,7 @@ export {
   type WorkerRunnerOptions,
   WorkerTimeoutError,
 } from "./src/worker/runner.ts";
-export type { PluginPermissions } from "./src/plugin/permissions.ts";
+export type { PluginPermissions } from "./src/algo/permissions.ts";
 export {
   type AlgoClass,
   type FetchedPlugin,
@@ -170,3 +170,4 @@ export {
   type SourceEntry,
 } from "./src/control/server.ts";
 export { PrometheusExporter, type PrometheusExporterOptions } from "./src/observe/prometheus.ts";
+export { ProgressBar } from "./src/observe/progress.ts";

@@ -137,7 +137,7 @@ async function pipeline(
 ): Promise<number> {
   const inference = new Inference();
   await inference.loadAlgo(new NoOp(), { frameCount: 1, frameStep: 0, interval });
-  const player = new Player(producerFor(size), clip, { progress: false });
+  const player = new Player(producerFor(size), clip);
   await player.open(); // probe before the clock starts: (a) gets `info` up front too
   const began = performance.now();
   const summary = await inference.start(player, { mode: "offline" });

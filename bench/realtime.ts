@@ -242,7 +242,7 @@ async function realtimeRun(clip: string, algos: AlgoSpec[], seconds: number): Pr
   }
   const producer = new LoopingProducer();
   checkLoops(producer, clip);
-  const player = new Player(producer, clip, { progress: false });
+  const player = new Player(producer, clip);
   await player.open();
 
   // Frame arrivals at the inference loop (after the player's pacing), by played time.

@@ -449,7 +449,7 @@ async function serial(model: string, config: Config, clip: string): Promise<Samp
 /** (3) The offline pipeline with the plugin in its sandboxed worker (or `instances` of them). */
 async function pipeline(model: string, config: Config, clip: string): Promise<Sample> {
   const inference = new Inference();
-  const player = new Player(new FFmpegProducer(), clip, { progress: false });
+  const player = new Player(new FFmpegProducer(), clip);
   const info = (await player.open())!;
   await inference.loadAlgo(PLUGIN.href, {
     frameCount: 1,
@@ -965,7 +965,7 @@ async function main(): Promise<void> {
       "(letterbox, `session.run`, decode), next frame.",
       '- **pipeline**: `new Inference()`, `loadAlgo("plugins/yolo/mod.ts", {frameCount: 1, ' +
       `frameStep: 0, interval: 1/${info.fps}, options: {model, ...}, permissions: {ffi: true}})` +
-      "`, `new Player(new FFmpegProducer(), clip, {progress: false})`, " +
+      "`, `new Player(new FFmpegProducer(), clip)`, " +
       '`start(player, {mode: "offline"})`: the plugin runs in its sandboxed worker while ' +
       "the main thread decodes ahead (lookahead 8). The clock starts after `loadAlgo` (worker " +
       "and model loaded).",

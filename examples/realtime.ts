@@ -27,7 +27,7 @@ await inference.loadAlgo(new URL("../plugins/motion.ts", import.meta.url), {
 const stop = () => inference.stop();
 Deno.addSignalListener("SIGINT", stop);
 try {
-  const player = new Player(new FFmpegProducer({ width: 640 }), source, { progress: false });
+  const player = new Player(new FFmpegProducer({ width: 640 }), source);
   const summary = await inference.start(player, { mode: "realtime" });
   const how = summary.stopped ? "stopped" : "done";
   console.log(`${how}: ${summary.frames} frames in ${summary.seconds.toFixed(1)} s`);

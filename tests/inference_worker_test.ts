@@ -28,9 +28,7 @@ const HEIGHT = 120;
 const FIXTURE = (name: string) => `tests/fixtures/${name}`;
 
 function player(source: string): Player {
-  return new Player(new FFmpegProducer({ width: WIDTH, height: HEIGHT }), source, {
-    progress: false,
-  });
+  return new Player(new FFmpegProducer({ width: WIDTH, height: HEIGHT }), source, {});
 }
 
 /** FNV-1a (32-bit), computed here on the main thread, independently of the fixture. */

@@ -21,7 +21,7 @@ const PLUGIN = "tests/fixtures/inf_instance.ts";
 const schedule = { frameCount: 1, frameStep: 0, interval: 0.1 };
 
 function player(source: string): Player {
-  return new Player(new FFmpegProducer({ width: 64, height: 48 }), source, { progress: false });
+  return new Player(new FFmpegProducer({ width: 64, height: 48 }), source);
 }
 
 function runsOf(inference: Inference, name: string): InstanceRun[] {

@@ -53,7 +53,6 @@ interface Seen {
 
 function livePlayer(url: string, events: PlayerEvent[], reconnect?: ReconnectOptions): Player {
   return new Player(new FFmpegProducer(), url, {
-    progress: false,
     reconnect,
     onEvent: (event) => events.push(event),
   });

@@ -27,7 +27,7 @@ const RECORD_KEYS = ["source", "algo", "frame", "time", "position", "result"];
 const ERROR_KEYS = ["source", "algo", "frame", "time", "position", "error"];
 
 function player(source: string, options: ConstructorParameters<typeof FFmpegProducer>[0] = {}) {
-  return new Player(new FFmpegProducer(options), source, { progress: false });
+  return new Player(new FFmpegProducer(options), source);
 }
 
 async function runMotion(clip: string, out: string): Promise<void> {

@@ -63,9 +63,7 @@ Deno.test("plugin: a self-contained class loads by path, gets init options and f
     const player = new Player(
       new FFmpegProducer({ width: 32, height: 24, format: "rgb24" }),
       clip,
-      {
-        progress: false,
-      },
+      {},
     );
     await inference.start(player, {});
     await inference.dispose();

@@ -166,9 +166,7 @@ Deno.test("time is the source's presentation time, also after a seek and down-sa
         const player = new Player(
           new FFmpegProducer({ format: "bgr24" }),
           clips["ffv1 (all intra)"],
-          {
-            progress: false,
-          },
+          {},
         );
         const info = await player.open();
         assert.equal(info?.fps, 25);
@@ -308,7 +306,7 @@ Deno.test("breaking out of the loop early leaves no ffmpeg running", async () =>
     await assertNoFfmpeg(dir);
 
     // an exception inside the loop too
-    const player = new Player(new FFmpegProducer({ width: 32 }), clip, { progress: false });
+    const player = new Player(new FFmpegProducer({ width: 32 }), clip);
     await assert.rejects(async () => {
       for await (const frame of player.play({ fps: 10 })) {
         if (frame.index === 2) throw new Error("stop here");

@@ -22,7 +22,7 @@ import { assertNoFfmpegLeft, readRecords, within } from "./live_helpers.ts";
 const FPS = 25;
 
 function player(source: string): Player {
-  return new Player(new FFmpegProducer(), source, { progress: false });
+  return new Player(new FFmpegProducer(), source);
 }
 
 /** Fast: reports which frames it got. */

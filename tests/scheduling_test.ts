@@ -150,7 +150,7 @@ async function runRow(
       },
     });
   }
-  const player = new Player(new FFmpegProducer({ format }), clip, { progress: false });
+  const player = new Player(new FFmpegProducer({ format }), clip);
   try {
     const summary = await inference.start(player, {
       fps: row.fps,
@@ -281,9 +281,7 @@ Deno.test("frame-exact scheduling over a table of schedules, fps and positions",
           await inference.loadAlgo(new SeenFrames(`a${i}`), row);
         }
         if (withHook) inference.setProcess(() => {});
-        const player = new Player(new FFmpegProducer({ format: "gray" }), clip, {
-          progress: false,
-        });
+        const player = new Player(new FFmpegProducer({ format: "gray" }), clip, {});
         const summary = await inference.start(player, { fps: 10, position: 0.4 });
         await inference.dispose();
         if (withHook) assert.equal(summary.frames, played.length);

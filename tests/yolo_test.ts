@@ -596,7 +596,7 @@ Deno.test({
             permissions: { ffi: true },
             instances,
           });
-          const player = new Player(new FFmpegProducer(), clip, { progress: false });
+          const player = new Player(new FFmpegProducer(), clip);
           const summary = await inference.start(player, { mode: "offline" });
           assert.equal(summary.algos.yolo.errors, 0);
           return inference.dispatcher.getResults("yolo").map((r) => [r.frame, r.result]);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Frame } from "../frame.ts";
-import type { PluginPermissions } from "../plugin/permissions.ts";
+import type { PluginPermissions } from "./permissions.ts";
 
 /**
  * Base class of a user's algorithm. Override `init` to load models and `run` to infer.

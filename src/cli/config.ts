@@ -8,7 +8,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "../errors.ts";
 import type { Mode } from "../observe/observer.ts";
 import { isIntegrity } from "../plugin/integrity.ts";
-import type { PluginPermissions } from "../plugin/permissions.ts";
+import type { PluginPermissions } from "../algo/permissions.ts";
 import {
   checkSourceId,
   parseProducerSpec,

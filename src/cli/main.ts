@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { type ControlServer, serveControl } from "../control/server.ts";
 import { InputError, StreamInferError } from "../errors.ts";
 import type { Mode } from "../observe/observer.ts";
+import { ProgressBar } from "../observe/progress.ts";
 import { PrometheusExporter } from "../observe/prometheus.ts";
 import { hashPlugin } from "../plugin/integrity.ts";
 import { Dispatcher } from "../run/dispatcher.ts";
@@ -112,16 +113,15 @@ async function runCommand(args: string[]): Promise<number> {
   }
   const fps = parseNumber("fps", values.fps) ?? config.fps;
   const position = parseNumber("position", values.position) ?? config.position;
-  const progress = values.quiet || sources.length > 1 ? false : "auto";
   const createPlayer = (spec: SourceSpec) =>
     new Player(new FFmpegProducer({ ...config.producer, ...spec.producer }), spec.url, {
       id: spec.id,
-      progress,
     });
 
   // A realtime run may last for days: keep only the newest results in memory (sinks get all).
   const dispatcher = new Dispatcher(mode === "realtime" ? { keepResults: 1000 } : {});
   const inference = new Inference(dispatcher);
+  if (!values.quiet && Deno.stderr.isTerminal()) inference.observe(new ProgressBar());
   let control: ControlServer | undefined;
   try {
     const players = sources.map((spec) => ({ spec, player: createPlayer(spec) }));

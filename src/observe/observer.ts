@@ -10,6 +10,7 @@
  */
 import type { Frame } from "../frame.ts";
 import type { AlgoRecord } from "../record.ts";
+import type { SourceInfo } from "../source/probe.ts";
 
 /** How the pipeline runs: every frame in order, or at the source's pace. */
 export type Mode = "offline" | "realtime";
@@ -68,6 +69,8 @@ export interface SourceEvent {
   type: SourceEventType;
   /** A human-readable line. */
   message: string;
+  /** With `opened`: the source's size, rate and length, and where play started. */
+  opened?: { info: SourceInfo; position: number };
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
-import type { SourceEventType } from "../observe/observer.ts";
+import type { SourceEvent, SourceEventType } from "../observe/observer.ts";
 import { framesWanted, requiredSpan } from "../schedule/schedule.ts";
 import type { PlayerEvent } from "../source/player.ts";
 import { effectiveFps } from "../source/sampling.ts";
@@ -31,8 +31,8 @@ export async function playSource(
   source: SourceRun,
 ): Promise<void> {
   const signal = AbortSignal.any([run.signal, source.abort.signal]);
-  const event = (type: SourceEventType, message: string) =>
-    run.observers.onSource({ source: source.id, type, message });
+  const event = (type: SourceEventType, message: string, extra?: Partial<SourceEvent>) =>
+    run.observers.onSource({ source: source.id, type, message, ...extra });
   try {
     const probed = await source.player.open();
     const span = requiredSpan(run.pools.map((p) => p.schedule));
@@ -59,7 +59,11 @@ export async function playSource(
       if (!opened) {
         opened = true;
         source.fps = source.player.fps;
-        event("opened", `${source.id}: playing at ${source.fps} fps`);
+        const info = source.player.info;
+        const position = info?.live ? 0 : source.play.position ?? 0;
+        event("opened", `${source.id}: playing at ${source.fps} fps`, {
+          ...(info ? { opened: { info, position } } : {}),
+        });
       }
       source.frames++;
       source.lastArrival = performance.now();

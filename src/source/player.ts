@@ -1,6 +1,6 @@
 /**
  * {@link Player}: plays a source through a producer at the requested fps, tracks the
- * position and shows progress.
+ * position, and reconnects live sources.
  *
  * @module
  */
@@ -82,14 +82,12 @@ export interface PlayerEvent {
  * @example
  * ```ts
  * import type { PlayerOptions } from "@stream-infer/stream-infer";
- * const opts: PlayerOptions = { progress: false };
+ * const opts: PlayerOptions = { id: "gate", reconnect: { attempts: 10 } };
  * ```
  */
 export interface PlayerOptions {
   /** The source's id, carried by its frames and records (default `main`). */
   id?: string;
-  /** Show a progress bar on stderr: `true`, `false`, or `"auto"` (only on a TTY; default). */
-  progress?: boolean | "auto";
   /** Reconnection policy for live sources. */
   reconnect?: ReconnectOptions;
   /** Receives stalls, reconnects and warnings (default: printed to stderr). */
@@ -137,7 +135,6 @@ export class Player {
   readonly source: string;
   /** The source's id, carried by its frames and records. */
   readonly id: string;
-  readonly #progress: boolean | "auto";
   readonly #reconnect: Required<ReconnectOptions>;
   readonly #onEvent: (event: PlayerEvent) => void;
   #info: SourceInfo | undefined;
@@ -156,7 +153,6 @@ export class Player {
     this.producer = producer;
     this.source = source;
     this.id = checkSourceId(options.id ?? "main");
-    this.#progress = options.progress ?? "auto";
     this.#reconnect = {
       attempts: options.reconnect?.attempts ?? 5,
       initialDelay: options.reconnect?.initialDelay ?? 0.5,
@@ -254,164 +250,114 @@ export class Player {
         0;
     this.#gaveUp = false;
     this.#began = performance.now();
-    let progress = probed ? this.#progressBar(probed, position) : undefined;
     let clockStart = NaN;
     let indexBase = 0;
     let timeBase = 0;
     let attempt = 0;
-    try {
-      while (!options.signal?.aborted) {
-        const session = new AbortController();
-        const stop = () => session.abort();
-        options.signal?.addEventListener("abort", stop, { once: true });
-        let lastFrameAt = performance.now();
-        let stalled = false;
-        const watchdog = probed?.live === false ? undefined : setInterval(() => {
-          if (live && performance.now() - lastFrameAt > this.#reconnect.stallTimeout * 1000) {
-            stalled = true;
-            session.abort();
+    while (!options.signal?.aborted) {
+      const session = new AbortController();
+      const stop = () => session.abort();
+      options.signal?.addEventListener("abort", stop, { once: true });
+      let lastFrameAt = performance.now();
+      let stalled = false;
+      const watchdog = probed?.live === false ? undefined : setInterval(() => {
+        if (live && performance.now() - lastFrameAt > this.#reconnect.stallTimeout * 1000) {
+          stalled = true;
+          session.abort();
+        }
+      }, 250);
+      let failure: unknown;
+      let nextIndex = indexBase;
+      let nextTime = timeBase;
+      try {
+        for await (
+          const frame of this.producer.read(parsed, {
+            info: probed ?? undefined,
+            onInfo: (found) => {
+              this.#info = found;
+              live = found.live || kind !== "http";
+              this.#fps = effectiveFps(found.fps, options.fps);
+              if (unknown && live && position > 0) ignorePosition();
+            },
+            fps: options.fps,
+            position: unknown ? 0 : position,
+            filter: options.filter,
+            buffers: options.buffers,
+            sourceId: this.id,
+            pool: options.pool,
+            signal: session.signal,
+          })
+        ) {
+          lastFrameAt = performance.now();
+          attempt = 0;
+          if (frame.time < skipUntil - 1e-9) {
+            indexBase--; // an http file: the seek, done here; skipped frames are not played
+            continue;
           }
-        }, 250);
-        let failure: unknown;
-        let nextIndex = indexBase;
-        let nextTime = timeBase;
-        try {
-          for await (
-            const frame of this.producer.read(parsed, {
-              info: probed ?? undefined,
-              onInfo: (found) => {
-                this.#info = found;
-                live = found.live || kind !== "http";
-                this.#fps = effectiveFps(found.fps, options.fps);
-                if (unknown && live && position > 0) ignorePosition();
-                progress ??= this.#progressBar(found, position);
-              },
-              fps: options.fps,
-              position: unknown ? 0 : position,
-              filter: options.filter,
-              buffers: options.buffers,
-              sourceId: this.id,
-              pool: options.pool,
-              signal: session.signal,
-            })
-          ) {
-            lastFrameAt = performance.now();
-            attempt = 0;
-            if (frame.time < skipUntil - 1e-9) {
-              indexBase--; // an http file: the seek, done here; skipped frames are not played
+          frame.index += indexBase;
+          if (live) frame.time += timeBase;
+          nextIndex = frame.index + 1;
+          nextTime = frame.time + 1 / this.#fps;
+          if (options.realtime && !live) {
+            if (Number.isNaN(clockStart)) {
+              clockStart = lastFrameAt - (frame.time - position) * 1000;
+            }
+            const due = clockStart + (frame.time - position) * 1000;
+            const ahead = due - performance.now();
+            if (ahead > 1) await sleep(ahead, session.signal);
+            else if (-ahead > 1000 / this.#fps) {
+              // behind the source's pace by more than a frame: drop it (indices stay gapless)
+              this.#dropped++;
+              indexBase--;
               continue;
             }
-            frame.index += indexBase;
-            if (live) frame.time += timeBase;
-            nextIndex = frame.index + 1;
-            nextTime = frame.time + 1 / this.#fps;
-            if (options.realtime && !live) {
-              if (Number.isNaN(clockStart)) {
-                clockStart = lastFrameAt - (frame.time - position) * 1000;
-              }
-              const due = clockStart + (frame.time - position) * 1000;
-              const ahead = due - performance.now();
-              if (ahead > 1) await sleep(ahead, session.signal);
-              else if (-ahead > 1000 / this.#fps) {
-                // behind the source's pace by more than a frame: drop it (indices stay gapless)
-                this.#dropped++;
-                indexBase--;
-                continue;
-              }
-            }
-            if (session.signal.aborted) break;
-            this.#time = frame.time;
-            this.#frames++;
-            progress?.update(frame.time);
-            yield frame;
           }
-        } catch (e) {
-          failure = e;
-        } finally {
-          clearInterval(watchdog);
-          options.signal?.removeEventListener("abort", stop);
+          if (session.signal.aborted) break;
+          this.#time = frame.time;
+          this.#frames++;
+          yield frame;
         }
-        if (options.signal?.aborted) return;
-        if (!live) {
-          if (failure) throw failure;
-          return;
-        }
-        indexBase = nextIndex;
-        timeBase = nextTime;
-        if (stalled) this.#stalls++;
-        const why = stalled
-          ? `no frame for ${this.#reconnect.stallTimeout} s`
-          : failure
-          ? (failure as Error).message
-          : "the stream ended";
-        onEvent({ type: stalled ? "stall" : "ended", message: `${this.source}: ${why}` });
-        if (attempt >= this.#reconnect.attempts) {
-          this.#gaveUp = true;
-          onEvent({
-            type: "gave-up",
-            message: `${this.source}: gave up after ${attempt} reconnect attempts`,
-          });
-          return;
-        }
-        const delay = Math.min(
-          this.#reconnect.maxDelay,
-          this.#reconnect.initialDelay * 2 ** attempt,
-        );
-        attempt++;
-        this.#reconnects++;
-        onEvent({
-          type: "reconnect",
-          message:
-            `${this.source}: reconnecting in ${delay} s (attempt ${attempt} of ${this.#reconnect.attempts})`,
-        });
-        await sleep(delay * 1000, options.signal);
+      } catch (e) {
+        failure = e;
+      } finally {
+        clearInterval(watchdog);
+        options.signal?.removeEventListener("abort", stop);
       }
-    } finally {
-      progress?.done();
+      if (options.signal?.aborted) return;
+      if (!live) {
+        if (failure) throw failure;
+        return;
+      }
+      indexBase = nextIndex;
+      timeBase = nextTime;
+      if (stalled) this.#stalls++;
+      const why = stalled
+        ? `no frame for ${this.#reconnect.stallTimeout} s`
+        : failure
+        ? (failure as Error).message
+        : "the stream ended";
+      onEvent({ type: stalled ? "stall" : "ended", message: `${this.source}: ${why}` });
+      if (attempt >= this.#reconnect.attempts) {
+        this.#gaveUp = true;
+        onEvent({
+          type: "gave-up",
+          message: `${this.source}: gave up after ${attempt} reconnect attempts`,
+        });
+        return;
+      }
+      const delay = Math.min(
+        this.#reconnect.maxDelay,
+        this.#reconnect.initialDelay * 2 ** attempt,
+      );
+      attempt++;
+      this.#reconnects++;
+      onEvent({
+        type: "reconnect",
+        message:
+          `${this.source}: reconnecting in ${delay} s (attempt ${attempt} of ${this.#reconnect.attempts})`,
+      });
+      await sleep(delay * 1000, options.signal);
     }
-  }
-
-  #progressBar(info: SourceInfo, start: number): ProgressBar | undefined {
-    const wanted = this.#progress === "auto" ? Deno.stderr.isTerminal() : this.#progress;
-    if (!wanted || info.duration === null) return undefined;
-    return new ProgressBar(start, info.duration);
-  }
-}
-
-/** A one-line progress bar with ETA on stderr, redrawn at most 5 times a second. */
-class ProgressBar {
-  readonly #start: number;
-  readonly #end: number;
-  readonly #began = performance.now();
-  readonly #encoder = new TextEncoder();
-  #lastDraw = 0;
-
-  constructor(start: number, end: number) {
-    this.#start = start;
-    this.#end = end;
-  }
-
-  update(time: number): void {
-    const now = performance.now();
-    if (now - this.#lastDraw < 200) return;
-    this.#lastDraw = now;
-    const total = Math.max(1e-9, this.#end - this.#start);
-    const done = Math.min(1, Math.max(0, (time - this.#start) / total));
-    const elapsed = (now - this.#began) / 1000;
-    const eta = done > 0 ? (elapsed / done) * (1 - done) : NaN;
-    const width = 30;
-    const filled = Math.round(done * width);
-    const bar = "#".repeat(filled) + "-".repeat(width - filled);
-    const line = `\r[${bar}] ${(done * 100).toFixed(0).padStart(3)}% ${time.toFixed(1)}/${
-      this.#end.toFixed(1)
-    } s  ${(elapsed > 0 ? (time - this.#start) / elapsed : 0).toFixed(1)}x  ETA ${
-      Number.isFinite(eta) ? formatSeconds(eta) : "--:--"
-    } `;
-    Deno.stderr.writeSync(this.#encoder.encode(line));
-  }
-
-  done(): void {
-    Deno.stderr.writeSync(this.#encoder.encode("\r\x1b[2K"));
   }
 }
 
@@ -427,9 +373,4 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener("abort", done, { once: true });
   });
-}
-
-function formatSeconds(seconds: number): string {
-  const s = Math.round(seconds);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }

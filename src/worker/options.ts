@@ -8,7 +8,7 @@
 import type { AlgoContext } from "../algo/algo.ts";
 import { PluginError } from "../errors.ts";
 import { resolvePlugin } from "../plugin/integrity.ts";
-import type { PluginPermissions } from "../plugin/permissions.ts";
+import type { PluginPermissions } from "../algo/permissions.ts";
 import { type WorkerPermissions, workerPermissions } from "./sandbox.ts";
 
 /**

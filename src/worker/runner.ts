@@ -37,7 +37,7 @@ import { FramePacker } from "./packer.ts";
 import { type FromWorker, remoteError } from "./protocol.ts";
 import { isWorkerSandboxAvailable, SANDBOX_FLAG, type WorkerPermissions } from "./sandbox.ts";
 
-export type { PluginPermissions } from "../plugin/permissions.ts";
+export type { PluginPermissions } from "../algo/permissions.ts";
 export type { WorkerPluginSource, WorkerRunnerEvent, WorkerRunnerOptions } from "./options.ts";
 export { isWorkerSandboxAvailable } from "./sandbox.ts";
 export {

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { PluginPermissions } from "../plugin/permissions.ts";
+import type { PluginPermissions } from "../algo/permissions.ts";
 
 /**
  * The Deno flag that enables per-worker permissions.

@@ -123,6 +123,8 @@ export {
 
 // Observing a run
 export type {
+  AlgoEvent,
+  AlgoEventType,
   AlgoRun,
   Mode,
   RunEnd,
@@ -171,3 +173,4 @@ export {
 } from "./src/control/server.ts";
 export { PrometheusExporter, type PrometheusExporterOptions } from "./src/observe/prometheus.ts";
 export { ProgressBar } from "./src/observe/progress.ts";
+export { LogObserver } from "./src/observe/log.ts";

@@ -227,9 +227,7 @@ async function realtimeRun(clip: string, algos: AlgoSpec[], seconds: number): Pr
       });
     }
   }
-  const inference = new Inference(new Timed(), {
-    onEvent: (message) => console.error(`stream-infer: ${message}`),
-  });
+  const inference = new Inference(new Timed(), {});
   for (const a of algos) {
     await inference.loadAlgo(a.plugin, {
       name: a.name,

@@ -113,6 +113,7 @@ export class DecodeError extends StreamInferError {}
  * ```
  */
 export function errorMessage(error: unknown): string {
+  if (error instanceof StreamInferError) return error.message;
   if (error instanceof Error) {
     return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
   }

@@ -56,8 +56,9 @@ function withEvents(): { inference: Inference; events: string[] } {
   const events: string[] = [];
   const inference = new Inference(new Dispatcher(), {
     pluginBase: ROOT,
-    onEvent: (message) => events.push(message),
+    log: false,
   });
+  inference.observe({ onAlgo: (e) => events.push(e.message) });
   return { inference, events };
 }
 
@@ -105,7 +106,7 @@ async function offlineRun(
   const inference = new Inference(dispatcher, {
     pluginBase: ROOT,
     lookahead: options.lookahead,
-    onEvent: (message) => events.push(message),
+    log: false,
     process: options.hook
       ? ({ frame, ran }) => {
         frames.push(frame.index);
@@ -120,6 +121,7 @@ async function offlineRun(
       }
       : undefined,
   });
+  inference.observe({ onAlgo: (e) => events.push(e.message) });
   const motion = {
     name: "motion",
     ...oneFrame(0.2),
@@ -235,8 +237,9 @@ Deno.test("offline: a worker plugin that throws on some frames gives error recor
       dispatcher.addSink(await JsonlSink.open(out));
       const inference = new Inference(dispatcher, {
         pluginBase: ROOT,
-        onEvent: (message) => events.push(message),
+        log: false,
       });
+      inference.observe({ onAlgo: (e) => events.push(e.message) });
       try {
         await inference.loadAlgo(FIXTURE("inf_flaky.ts"), {
           name: "flaky",

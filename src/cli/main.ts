@@ -164,17 +164,20 @@ async function runCommand(args: string[]): Promise<number> {
     let summary: RunSummary;
     try {
       summary = await inference.start(undefined, { mode });
+    } catch (e) {
+      // every source failed before a frame: each failure is on stderr already
+      const states = Object.values(inference.metrics().sources).map((s) => s.state);
+      if (e instanceof StreamInferError && states.every((s) => s === "failed")) return e.exitCode;
+      throw e;
     } finally {
       for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
     }
     if (!values.quiet) print(formatSummary(summary, inference.metrics(), mode), "stderr");
-    const troubled = Object.entries(summary.sources).filter(([, s]) =>
+    // a failed or lost source was reported on stderr when it happened
+    const troubled = Object.values(summary.sources).some((s) =>
       s.state === "failed" || s.state === "lost"
     );
-    for (const [id, s] of troubled) {
-      print(`stream-infer: source ${id} ${s.state}: ${s.error ?? "unknown error"}`, "stderr");
-    }
-    if (troubled.length) return 1;
+    if (troubled) return 1;
     return interrupted ? 130 : 0;
   } finally {
     await control?.shutdown();

@@ -8,6 +8,7 @@ import type { Frame } from "../frame.ts";
 import { errorMessage } from "../errors.ts";
 import type { AlgoRecord } from "../record.ts";
 import type {
+  AlgoEvent,
   AlgoRun,
   RunEnd,
   RunObserver,
@@ -18,13 +19,13 @@ import type {
 } from "./observer.ts";
 
 /**
- * The observers of a run. An observer that throws is reported once through `onError` and
- * detached; the run and the other observers go on.
+ * The observers of a run. An observer that throws is reported once on stderr and detached;
+ * the run and the other observers go on.
  *
  * @example
  * ```ts
  * import { Observers } from "./fanout.ts";
- * const observers = new Observers((message) => console.error(message));
+ * const observers = new Observers();
  * const detach = observers.add({ onSource: (e) => console.log(e.type) });
  * observers.onSource({ source: "main", type: "added", message: "main: added" });
  * detach();
@@ -32,12 +33,6 @@ import type {
  */
 export class Observers implements Required<Omit<RunObserver, "everyFrame">> {
   #list: RunObserver[] = [];
-  readonly #onError: (message: string) => void;
-
-  /** Creates an empty fan-out; `onError` receives a line about each failing observer. */
-  constructor(onError: (message: string) => void) {
-    this.#onError = onError;
-  }
 
   /** Attaches an observer (in order); returns a function that detaches it. */
   add(observer: RunObserver): () => void {
@@ -56,7 +51,7 @@ export class Observers implements Required<Omit<RunObserver, "everyFrame">> {
 
   #failed(observer: RunObserver, e: unknown): void {
     this.#detach(observer);
-    this.#onError(`an observer failed and was detached: ${errorMessage(e)}`);
+    console.error(`stream-infer: an observer failed and was detached: ${errorMessage(e)}`);
   }
 
   #each(call: (o: RunObserver) => unknown): void {
@@ -88,6 +83,11 @@ export class Observers implements Required<Omit<RunObserver, "everyFrame">> {
   /** See {@link RunObserver.onSource}. */
   onSource(event: SourceEvent): void {
     this.#each((o) => o.onSource?.(event));
+  }
+
+  /** See {@link RunObserver.onAlgo}. */
+  onAlgo(event: AlgoEvent): void {
+    this.#each((o) => o.onAlgo?.(event));
   }
 
   /** See {@link RunObserver.onRunStart}. */

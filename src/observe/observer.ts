@@ -73,6 +73,31 @@ export interface SourceEvent {
   opened?: { info: SourceInfo; position: number };
 }
 
+/** The kinds of {@link AlgoEvent}. */
+export type AlgoEventType = "warning" | "restart" | "disabled";
+
+/**
+ * Something that happened to a loaded algorithm: a warning while loading it (an unpinned
+ * remote plugin, a worker without a sandbox), a worker restarted after a crash or a timeout,
+ * or the algorithm disabled after repeated failures.
+ *
+ * @example
+ * ```ts
+ * import type { AlgoEvent } from "@stream-infer/stream-infer";
+ * const e: AlgoEvent = { algo: "det", type: "restart", message: "det: restarting the worker" };
+ * ```
+ */
+export interface AlgoEvent {
+  /** The algorithm's name (its label while it loads). */
+  algo: string;
+  /** What happened. */
+  type: AlgoEventType;
+  /** A human-readable line, starting with the algorithm's name. */
+  message: string;
+  /** Which instance, when the algorithm runs several. */
+  instance?: number;
+}
+
 /**
  * One algorithm run on one source, as it starts.
  *
@@ -158,6 +183,8 @@ export interface RunObserver {
   onStart?(start: RunStart): void;
   /** A source was added, opened, stalled, reconnected, ended, lost, failed or removed. */
   onSource?(event: SourceEvent): void;
+  /** An algorithm warned, was restarted or was disabled. */
+  onAlgo?(event: AlgoEvent): void;
   /** An algorithm run starts. */
   onRunStart?(run: AlgoRun): void;
   /** A realtime tick was skipped because the algorithm's pool stayed busy. */

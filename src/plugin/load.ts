@@ -256,10 +256,10 @@ export async function fetchPlugin(
     throw new PluginError(`plugin ${spec} is not UTF-8 text`);
   }
   if (remote && integrity === undefined) {
-    (options.onWarning ?? console.warn)(
-      `stream-infer: warning: plugin ${spec} is not pinned and loads unverified (trust: true); ` +
-        `to pin it, add to its algo entry: integrity: ${actual}`,
-    );
+    const warning = `plugin ${spec} is not pinned and loads unverified (trust: true); ` +
+      `to pin it, add to its algo entry: integrity: ${actual}`;
+    if (options.onWarning) options.onWarning(warning);
+    else console.warn(`stream-infer: warning: ${warning}`);
   }
   return {
     spec,

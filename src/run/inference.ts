@@ -10,6 +10,7 @@ import { InputError } from "../errors.ts";
 import type { Frame } from "../frame.ts";
 import { FramePool } from "../frame_pool.ts";
 import { Observers } from "../observe/fanout.ts";
+import { LogObserver } from "../observe/log.ts";
 import type { Metrics } from "../observe/metrics.ts";
 import type { Mode, RunObserver } from "../observe/observer.ts";
 import { RunCounters } from "../observe/run_metrics.ts";
@@ -123,8 +124,11 @@ export interface InferenceOptions {
   /** Offline with worker-run plugins: frames decoded ahead of the oldest unfinished run
    * (default 8). */
   lookahead?: number;
-  /** Receives worker restarts, disabled plugins and warnings (default: stderr). */
-  onEvent?: (message: string) => void;
+  /**
+   * `false` to print nothing. By default a {@link LogObserver} prints warnings, source
+   * trouble and worker restarts to stderr; attach your own observer to see them as events.
+   */
+  log?: boolean;
 }
 
 /** States in which a source still holds its id. */
@@ -163,7 +167,6 @@ export class Inference {
   readonly #pluginBase?: string | URL;
   readonly #stopGraceMs: number;
   readonly #lookahead: number;
-  readonly #onEvent: (message: string) => void;
   #process?: ProcessHook;
   #run?: { context: RunContext; policy: RunPolicy; abort: AbortController; active: Set<SourceRun> };
   #wake?: () => void;
@@ -176,13 +179,8 @@ export class Inference {
     this.#process = options.process;
     this.#stopGraceMs = options.stopGraceMs ?? 5000;
     this.#lookahead = Math.max(1, options.lookahead ?? 8);
-    const warned = new Set<string>();
-    this.#onEvent = options.onEvent ?? ((message) => {
-      if (warned.has(message)) return;
-      if (/sandboxing is off/.test(message)) warned.add(message);
-      console.error(`stream-infer: ${message}`);
-    });
-    this.#observers = new Observers(this.#onEvent);
+    this.#observers = new Observers();
+    if (options.log !== false) this.#observers.add(new LogObserver());
     this.#observers.add(this.#counters);
     this.#observers.add({ onRecord: (record) => this.dispatcher.collect(record) });
   }
@@ -200,7 +198,7 @@ export class Inference {
     if (this.#run) throw new InputError("cannot load algorithms while running");
     const pool = await loadPool(algo, options, {
       pluginBase: this.#pluginBase,
-      onEvent: this.#onEvent,
+      onEvent: (event) => this.#observers.onAlgo(event),
       taken: (name) => this.#pools.some((p) => p.name === name),
     });
     this.#pools.push(pool);

@@ -10,6 +10,7 @@ import { errorMessage, InputError, PluginError } from "../errors.ts";
 import { fetchPlugin, loadPlugin } from "../plugin/load.ts";
 import { Schedule } from "../schedule/schedule.ts";
 import { WorkerRunner } from "../worker/runner.ts";
+import type { AlgoEvent } from "../observe/observer.ts";
 import { AlgoPool, disposeAll } from "./algo_pool.ts";
 
 /** What loading needs from the pipeline. */
@@ -17,7 +18,7 @@ export interface LoadContext {
   /** Directory that relative plugin paths are resolved against. */
   pluginBase?: string | URL;
   /** Receives warnings, restarts and disabled plugins. */
-  onEvent: (message: string) => void;
+  onEvent: (event: AlgoEvent) => void;
   /** Whether a name is taken already. */
   taken: (name: string) => boolean;
 }
@@ -54,7 +55,7 @@ export async function loadPool(
     base: context.pluginBase,
     integrity: options.integrity,
     trust: options.trust,
-    onWarning: context.onEvent,
+    onWarning: (message: string) => context.onEvent({ algo: label, type: "warning", message }),
   };
   const runners: AlgoRunner[] = [];
   let ownName: string | undefined;
@@ -69,9 +70,12 @@ export async function loadPool(
         timeoutMs: options.timeoutMs,
         context: { instance, instances },
         onEvent: (event) =>
-          context.onEvent(
-            instances > 1 ? `[instance ${instance}] ${event.message}` : event.message,
-          ),
+          context.onEvent({
+            algo: options.name ?? event.name,
+            type: event.type,
+            message: instances > 1 ? `[instance ${instance}] ${event.message}` : event.message,
+            ...(instances > 1 ? { instance } : {}),
+          }),
       }));
     runners.push(...workers);
     await initAll(runners, options.options, label);

@@ -90,7 +90,10 @@ export interface PlayerOptions {
   id?: string;
   /** Reconnection policy for live sources. */
   reconnect?: ReconnectOptions;
-  /** Receives stalls, reconnects and warnings (default: printed to stderr). */
+  /**
+   * Receives stalls, reconnects and warnings (default: nothing; in a pipeline they reach its
+   * observers as source events, and its default log prints them).
+   */
   onEvent?: (event: PlayerEvent) => void;
 }
 
@@ -159,8 +162,7 @@ export class Player {
       maxDelay: options.reconnect?.maxDelay ?? 8,
       stallTimeout: options.reconnect?.stallTimeout ?? 10,
     };
-    this.#onEvent = options.onEvent ??
-      ((event) => console.error(`stream-infer: ${event.type}: ${event.message}`));
+    this.#onEvent = options.onEvent ?? (() => {});
   }
 
   /**

@@ -24,14 +24,24 @@ import { errorMessage, InputError } from "../errors.ts";
 import type { Metrics, SourceMetrics, SourceState } from "../observe/metrics.ts";
 import type { Player } from "../source/player.ts";
 import { parseSourceSpec, SOURCE_ID, type SourceSpec } from "../source/spec.ts";
+import { failure, HttpError, json, oneLine, readBody } from "./http.ts";
+import {
+  DEFAULT_CONTROL_PORT,
+  digest,
+  hostOf,
+  isLoopback,
+  parseListen,
+  sameDigest,
+  shown,
+} from "./listen.ts";
 
-/** The port the control API listens on when `listen` names none. */
-export const DEFAULT_CONTROL_PORT = 8600;
+export {
+  DEFAULT_CONTROL_HOST,
+  DEFAULT_CONTROL_PORT,
+  type ListenAddress,
+  parseListen,
+} from "./listen.ts";
 
-/** The host the control API listens on when `listen` names none. */
-export const DEFAULT_CONTROL_HOST = "127.0.0.1";
-
-/** Largest `POST /sources` body accepted, in bytes. */
 const MAX_BODY = 64 * 1024;
 
 /**
@@ -188,137 +198,6 @@ export interface ControlServer {
   shutdown(): Promise<void>;
 }
 
-/**
- * Where to listen, as {@link parseListen} returns it.
- *
- * @example
- * ```ts
- * import type { ListenAddress } from "@stream-infer/stream-infer";
- * const a: ListenAddress = { hostname: "127.0.0.1", port: 8600, loopback: true };
- * ```
- */
-export interface ListenAddress {
-  /** Host name or address, IPv6 without brackets. */
-  hostname: string;
-  /** Port, 0 for any free one. */
-  port: number;
-  /** Whether the host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`). */
-  loopback: boolean;
-}
-
-function shown(value: unknown): string {
-  return typeof value === "string" ? `'${value}'` : JSON.stringify(value) ?? String(value);
-}
-
-/**
- * Parses a control `listen` value, `[HOST:]PORT`: `8600`, `:8600`, `0.0.0.0:8600`,
- * `[::1]:8600`, `localhost:0`. The host defaults to 127.0.0.1. Throws {@link InputError}
- * on bad input, and when a non-loopback host comes without a `token` (or the token is
- * empty or not printable ASCII).
- *
- * @example
- * ```ts
- * import { parseListen } from "@stream-infer/stream-infer";
- * console.log(parseListen("9100")); // { hostname: "127.0.0.1", port: 9100, loopback: true }
- * console.log(parseListen("0.0.0.0:9100", "s3cret").loopback); // false
- * ```
- */
-export function parseListen(text: string | number, token?: string): ListenAddress {
-  if (token !== undefined) checkToken(token);
-  const raw = typeof text === "number" ? String(text) : text;
-  if (typeof raw !== "string" || raw.trim() === "") {
-    throw new InputError(`control listen must be [HOST:]PORT (got ${shown(text)})`);
-  }
-  const value = raw.trim();
-  let host = DEFAULT_CONTROL_HOST;
-  let port = value;
-  const bracketed = /^\[([0-9A-Fa-f:.]+)\]:(.*)$/.exec(value);
-  if (bracketed) {
-    host = bracketed[1];
-    port = bracketed[2];
-  } else if (value.includes(":")) {
-    const at = value.lastIndexOf(":");
-    host = value.slice(0, at) || DEFAULT_CONTROL_HOST;
-    port = value.slice(at + 1);
-    if (host.includes(":")) {
-      throw new InputError(`control listen: write an IPv6 host in brackets, [${host}]:${port}`);
-    }
-  }
-  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
-    throw new InputError(
-      `control listen: port must be an integer from 0 to 65535 (got ${shown(port)})`,
-    );
-  }
-  if (!bracketed && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) {
-    throw new InputError(`control listen: bad host ${shown(host)}`);
-  }
-  const loopback = isLoopback(host);
-  if (!loopback && token === undefined) {
-    throw new InputError(
-      `control listen ${value}: a non-loopback address requires a token (control.token)`,
-    );
-  }
-  return { hostname: host, port: Number(port), loopback };
-}
-
-function checkToken(token: unknown): void {
-  if (typeof token !== "string" || !/^[!-~]+$/.test(token)) {
-    throw new InputError("control token must be non-empty printable ASCII without spaces");
-  }
-}
-
-/** Whether a host name or address (IPv6 with or without brackets) is loopback. */
-function isLoopback(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  if (h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
-  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  return v4 !== null && Number(v4[1]) === 127 && v4.slice(2).every((o) => Number(o) <= 255);
-}
-
-/** The host part of a `Host` header (`name:port`, `[v6]:port`, or no port). */
-function hostOf(header: string): string {
-  const bracketed = /^\[([^\]]*)\](?::\d*)?$/.exec(header);
-  if (bracketed) return bracketed[1];
-  const at = header.lastIndexOf(":");
-  return at >= 0 && header.indexOf(":") === at ? header.slice(0, at) : header;
-}
-
-const encoder = new TextEncoder();
-
-async function digest(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
-
-/** Compares two SHA-256 digests without an early exit (constant time for equal lengths). */
-function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ (b[i] ?? 0);
-  return diff === 0;
-}
-
-/** Thrown inside a handler to answer with a status and a one-line error. */
-class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers?: HeadersInit) {
-    super(message);
-  }
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
-}
-
-function json(status: number, body: unknown, headers?: HeadersInit): Response {
-  const h = new Headers(headers);
-  h.set("content-type", "application/json; charset=utf-8");
-  h.set("cache-control", "no-store");
-  return new Response(status === 204 ? null : JSON.stringify(body) + "\n", { status, headers: h });
-}
-
-function failure(status: number, message: string, headers?: HeadersInit): Response {
-  return json(status, { error: oneLine(message) || `HTTP ${status}` }, headers);
-}
-
 function toEntry(id: string, s: SourceMetrics): SourceEntry {
   const entry: SourceEntry = {
     id,
@@ -331,31 +210,6 @@ function toEntry(id: string, s: SourceMetrics): SourceEntry {
   };
   if (s.error !== undefined) entry.error = s.error;
   return entry;
-}
-
-/** Reads a request body as text, refusing more than `limit` bytes (413). */
-async function readBody(request: Request, limit: number): Promise<string> {
-  const length = Number(request.headers.get("content-length") ?? "0");
-  if (length > limit) throw new HttpError(413, `body is larger than ${limit} bytes`);
-  if (!request.body) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of request.body) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, `body is larger than ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(all);
-  } catch {
-    throw new HttpError(400, "body is not UTF-8 text");
-  }
 }
 
 /**

@@ -5,32 +5,11 @@
  */
 import { locateFfmpeg, locateFfprobe, runTool } from "./ffmpeg.ts";
 import { inputBanner } from "./banner.ts";
+import type { SourceInfo } from "./info.ts";
+
+export type { SourceInfo } from "./info.ts";
 import { SourceError } from "../errors.ts";
 import { type ParsedSource, parseSource } from "./parse.ts";
-
-/**
- * What {@link probe} learns about a source.
- *
- * @example
- * ```ts
- * import type { SourceInfo } from "@stream-infer/stream-infer";
- * const info: SourceInfo = { width: 768, height: 432, fps: 12.5, frameCount: 377, duration: 30.16, live: false };
- * ```
- */
-export interface SourceInfo {
-  /** Width of the video stream, in pixels. */
-  width: number;
-  /** Height of the video stream, in pixels. */
-  height: number;
-  /** Frames per second of the video stream. */
-  fps: number;
-  /** Number of frames, or `null` when unknown (live streams). */
-  frameCount: number | null;
-  /** Duration in seconds, or `null` when unknown (live streams). */
-  duration: number | null;
-  /** Whether the source is a live stream rather than a file of known length. */
-  live: boolean;
-}
 
 /**
  * Options of {@link probe}.

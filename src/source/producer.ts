@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { inputBanner } from "./banner.ts";
+import { StderrLog } from "./banner.ts";
 import { DecodeError, InputError, SourceError } from "../errors.ts";
 import { locateFfmpeg } from "./ffmpeg.ts";
 import {
@@ -345,69 +345,4 @@ export class FFmpegProducer implements FrameSource {
       }
     }
   }
-}
-
-/** What ffmpeg's banner says: the input's info and the output frame size. */
-interface Banner {
-  input: SourceInfo;
-  width: number;
-  height: number;
-}
-
-/**
- * Drains ffmpeg's stderr (keeping the last 8 KiB for error messages) and, when asked, parses
- * the banner it prints before the first frame.
- */
-class StderrLog {
-  readonly done: Promise<string>;
-  readonly banner: Promise<Banner | undefined>;
-  #found!: (banner: Banner | undefined) => void;
-
-  constructor(stream: ReadableStream<Uint8Array>, parseBanner: boolean) {
-    this.banner = new Promise((resolve) => this.#found = resolve);
-    this.done = this.#drain(stream, parseBanner);
-  }
-
-  async #drain(stream: ReadableStream<Uint8Array>, parseBanner: boolean): Promise<string> {
-    const decoder = new TextDecoder();
-    let tail = "";
-    let head = parseBanner ? "" : undefined;
-    for await (const chunk of stream) {
-      const text = decoder.decode(chunk, { stream: true });
-      tail = (tail + text).slice(-8192);
-      if (head === undefined) continue;
-      head += text;
-      const banner = parseBannerText(head);
-      if (banner) {
-        this.#found(banner);
-        head = undefined;
-      } else if (head.length > 1 << 20) head = head.slice(-65536);
-    }
-    this.#found(undefined);
-    return tail;
-  }
-}
-
-function parseBannerText(text: string): Banner | undefined {
-  const split = text.indexOf("Output #0");
-  if (split < 0) return undefined;
-  const out = /Stream #0:0.*?: Video: rawvideo.*?, (\d+)x(\d+)/.exec(text.slice(split));
-  if (!out) return undefined;
-  const banner = inputBanner(text.slice(0, split));
-  if (!banner) return undefined;
-  // a live input has no duration: "N/A", or 00:00:00.00 from flv over RTMP
-  const duration = banner.seconds > 0 ? banner.seconds : null;
-  const rate = banner.fps > 0 ? banner.fps : 25;
-  return {
-    input: {
-      width: banner.width,
-      height: banner.height,
-      fps: rate,
-      frameCount: duration ? Math.round(duration * rate) : null,
-      duration,
-      live: duration === null,
-    },
-    width: Number(out[1]),
-    height: Number(out[2]),
-  };
 }

@@ -247,9 +247,9 @@ Deno.test("many sources, offline: two files next to a live stream give each file
 
 Deno.test("many sources, realtime: a saturated pool serves three sources fairly; skips counted per source", async () => {
   await withTempDir(async (dir) => {
-    // long enough to outlast the run: it is stopped after ~60 runs (a few seconds)
-    const a = await makeTestsrc(`${dir}/a.mp4`, { seconds: 15 });
-    const b = await makeSquareClip(`${dir}/b.mp4`, 15);
+    // long enough to outlast the run: it is stopped after ~90 runs (some 6 s)
+    const a = await makeTestsrc(`${dir}/a.mp4`, { seconds: 20 });
+    const b = await makeSquareClip(`${dir}/b.mp4`, 20);
     const endpoint = await liveEndpoint("http");
     const server = FfmpegServer.start(endpoint);
     const inference = new Inference();
@@ -282,7 +282,7 @@ Deno.test("many sources, realtime: a saturated pool serves three sources fairly;
           if (!base && ids.every((id) => runs.of(id) > 0)) base = new Map(runs.counts);
           if (!base) return;
           const served = ids.reduce((n, id) => n + runs.of(id) - base!.get(id)!, 0);
-          if (served >= 60) {
+          if (served >= 90) {
             atStop = { runs: new Map(runs.counts), metrics: inference.metrics() };
             inference.stop();
           }

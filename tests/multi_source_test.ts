@@ -247,7 +247,7 @@ Deno.test("many sources, offline: two files next to a live stream give each file
 
 Deno.test("many sources, realtime: a saturated pool serves three sources fairly; skips counted per source", async () => {
   await withTempDir(async (dir) => {
-    // long enough to outlast the run: it is stopped after ~90 runs (some 6 s)
+    // long enough to outlast the run: it is stopped after ~90 runs (some 8 s)
     const a = await makeTestsrc(`${dir}/a.mp4`, { seconds: 20 });
     const b = await makeSquareClip(`${dir}/b.mp4`, 20);
     const endpoint = await liveEndpoint("http");
@@ -257,25 +257,28 @@ Deno.test("many sources, realtime: a saturated pool serves three sources fairly;
     const runs = new Tally();
     const skips = new Tally();
     const events: SourceEvent[] = [];
+    const bad: AlgoRecord[] = [];
     let base: Map<string, number> | undefined;
     let atStop: { runs: Map<string, number>; metrics: Metrics } | undefined;
     let run: Promise<RunSummary | void> = Promise.resolve();
     try {
-      // each source ticks every 0.1 s (~30 ticks/s in all); one instance held 60 ms per run
-      // serves at most ~16 of them: the pool stays saturated
+      // played at 10 fps with a tick due on every frame, each source ticks every 0.1 s (~30
+      // ticks/s in all); one instance held 80 ms per run serves at most ~12 of them: the pool
+      // stays saturated, and a source's next tick comes well before its turn (3 x 80 ms)
       await inference.loadAlgo(`${FIXTURES}/ms_slow.ts`, {
         name: "slow",
         frameCount: 1,
         frameStep: 0,
-        interval: 0.1,
-        options: { ms: 60 },
+        interval: 0.05,
+        options: { ms: 80 },
       });
       inference.observe({
         onSource: (e) => void events.push(e),
         onSkip: (skip) => void skips.add(skip.source),
         onRecord(record) {
-          assert.equal(record.error, undefined, `${record.source}: ${record.error}`);
-          assert.equal((record.result as { source: string }).source, record.source);
+          // (an observer that throws is only reported and detached: keep the problems for later)
+          const ran = (record.result as { source?: string } | undefined)?.source;
+          if (record.error !== undefined || ran !== record.source) bad.push(record);
           runs.add(record.source);
           if (atStop) return;
           // count from the moment every source has been served (they open at different times)
@@ -289,11 +292,12 @@ Deno.test("many sources, realtime: a saturated pool serves three sources fairly;
         },
       });
       await waitListening(endpoint);
-      inference.addSource(player(a, "a"));
-      inference.addSource(player(b, "b"));
-      inference.addSource(player(endpoint.url, "live"));
+      inference.addSource(player(a, "a"), { fps: 10 });
+      inference.addSource(player(b, "b"), { fps: 10 });
+      inference.addSource(player(endpoint.url, "live"), { fps: 10 });
       run = inference.start(undefined, { mode: "realtime" });
       const summary = (await within(60_000, "realtime run of three sources", run))!;
+      assert.deepEqual(bad, [], "error records, or results of another source");
       assert.equal(summary.stopped, true);
       assert.ok(atStop && base, "the run was stopped by the test");
 
@@ -303,13 +307,11 @@ Deno.test("many sources, realtime: a saturated pool serves three sources fairly;
       }
       const window = ids.map((id) => atStop!.runs.get(id)! - base!.get(id)!);
       const mean = window.reduce((x, y) => x + y, 0) / ids.length;
+      const shares = JSON.stringify(Object.fromEntries(ids.map((id, i) => [id, window[i]])));
       for (const [i, id] of ids.entries()) {
         assert.ok(
           Math.abs(window[i] - mean) <= 0.15 * mean,
-          `runs per source ${
-            JSON.stringify(Object.fromEntries(ids.map((s, j) => [s, window[j]])))
-          }` +
-            ` are not within 15% of their mean ${mean.toFixed(1)} (${id})`,
+          `${id}: runs per source ${shares} are not within 15% of their mean ${mean.toFixed(1)}`,
         );
       }
 

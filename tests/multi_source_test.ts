@@ -571,6 +571,10 @@ Deno.test("many sources, realtime: sources are added and removed while the run g
       assert.ok(second.every((r) => r.error === undefined));
       assert.ok(records.some((r) => r.source === "first"), "no records of the first source");
       assert.equal(summary.sources.second.algos.mean.runs, second.length);
+      // the removed source's work still counts in the run's totals
+      assert.equal(summary.algos.mean.runs, records.length);
+      assert.equal(inference.metrics().algos.mean.runs, records.length);
+      assert.ok(summary.frames > summary.sources.second.frames);
       assert.ok(!events.some((e) => e.type === "failed"), JSON.stringify(events));
     } finally {
       inference.stop();

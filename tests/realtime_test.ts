@@ -279,3 +279,51 @@ Deno.test("realtime: Player.play ends at once when its signal aborts", async () 
     assert.equal(p.framesPlayed, 11);
   });
 });
+
+Deno.test("realtime: frames dropped while the loop lags never recycle a buffer the ring still holds", async () => {
+  await withTempDir(async (dir) => {
+    const clip = await makeTestsrc(`${dir}/clip.mp4`, { seconds: 6, width: 80, height: 60 });
+    let played = 0;
+    const held: Frame[] = [];
+    const inference = new Inference(new Dispatcher(), {
+      log: false,
+      // every 10th frame the main thread stalls for 300 ms, so the player drops late frames
+      process: ({ frame }) => {
+        for (const f of held) {
+          assert.ok(f.data.byteLength > 0, `frame ${f.index}'s buffer was recycled while held`);
+        }
+        held.splice(0, held.length, frame);
+        if (++played % 10 === 0) {
+          const until = performance.now() + 300;
+          while (performance.now() < until) { /* stall */ }
+        }
+      },
+    });
+    try {
+      // a slow worker plugin: due ticks wait, and are served later from the ring's newest frame
+      await inference.loadAlgo(new URL("./fixtures/ms_slow.ts", import.meta.url), {
+        name: "slow",
+        frameCount: 1,
+        frameStep: 0,
+        interval: 0.04,
+        options: { ms: 150 },
+      });
+      const player = new Player(new FFmpegProducer({ width: 80, height: 60 }), clip);
+      const summary = await within(
+        30_000,
+        "the run did not end",
+        inference.start(player, {
+          mode: "realtime",
+        }),
+      );
+      const metrics = inference.metrics().sources.main;
+      assert.ok(metrics.player.framesDropped > 0, "the stalls made the player drop frames");
+      assert.equal(summary.sources.main.state, "ended", summary.sources.main.error);
+      assert.equal(summary.algos.slow.errors, 0);
+      assert.ok(summary.algos.slow.runs > 0);
+    } finally {
+      await inference.dispose();
+    }
+    await assertNoFfmpegLeft(clip, 0);
+  });
+});

@@ -161,6 +161,8 @@ export class Inference {
   readonly dispatcher: Dispatcher;
   readonly #pools: AlgoPool[] = [];
   readonly #sources = new Map<string, SourceRun>();
+  /** Sources of this run that were removed or replaced: they still count in the totals. */
+  #retired: SourceRun[] = [];
   readonly #observers: Observers;
   readonly #counters = new RunCounters();
   readonly #framePool = new FramePool();
@@ -248,6 +250,7 @@ export class Inference {
       throw new InputError(`position must be >= 0 seconds (got ${play.position})`);
     }
     const source = new SourceRun(player, play);
+    if (held) this.#retired.push(held);
     this.#sources.set(source.id, source);
     this.#observers.onSource({ source: source.id, type: "added", message: `${source.id}: added` });
     if (this.#run) this.#launch(source);
@@ -263,6 +266,7 @@ export class Inference {
     source.abort.abort();
     await source.done;
     this.#sources.delete(id);
+    this.#retired.push(source);
     source.state = "removed";
     this.#observers.onSource({ source: id, type: "removed", message: `${id}: removed` });
     return true;
@@ -279,7 +283,7 @@ export class Inference {
   /** Metrics of the current or last run, per algorithm and per source (also after dispose()). */
   metrics(): Metrics {
     if (this.#finalMetrics && this.#pools.length === 0) return this.#finalMetrics;
-    return collectMetrics(this.#pools, [...this.#sources.values()], this.#counters);
+    return collectMetrics(this.#pools, [...this.#sources.values()], this.#retired, this.#counters);
   }
 
   /**
@@ -303,6 +307,7 @@ export class Inference {
     }
     if (this.#run) throw new InputError("this inference is already running");
     for (const [id, s] of this.#sources) if (!LIVE_STATES.has(s.state)) this.#sources.delete(id);
+    this.#retired = [];
     if (player) this.addSource(player, { fps: options.fps, position: options.position });
     if (this.#sources.size === 0) throw new InputError("no source to play (add one first)");
     this.#counters.reset();
@@ -341,7 +346,7 @@ export class Inference {
       await this.dispatcher.close();
       const seconds = (performance.now() - began) / 1000;
       await this.#observers.onEnd({ stopped: abort.signal.aborted, seconds });
-      return summarize(this.metrics(), sources, seconds, abort.signal.aborted);
+      return summarize(this.metrics(), sources, this.#retired, seconds, abort.signal.aborted);
     } catch (e) {
       abort.abort();
       await this.dispatcher.abort();

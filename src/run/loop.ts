@@ -47,7 +47,7 @@ export async function playSource(
       fps: source.play.fps,
       position: source.play.position,
       filter,
-      buffers: span + policy.lookahead + 2,
+      buffers: span + policy.lookahead + 1,
       realtime: policy.paced,
       signal,
       pool: run.framePool,

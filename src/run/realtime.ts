@@ -4,11 +4,12 @@
  *
  * @module
  */
+import { errorMessage } from "../errors.ts";
 import type { Frame } from "../frame.ts";
 import type { AlgoRecord } from "../record.ts";
 import type { AlgoPool } from "./algo_pool.ts";
 import { type RunContext, runOnce, type RunPolicy } from "./policy.ts";
-import type { SourceRun } from "./source_run.ts";
+import type { SourceRun, TimedRecord } from "./source_run.ts";
 
 /**
  * Realtime: each source ticks each algorithm on its own wall clock. A due tick runs on an
@@ -83,13 +84,18 @@ export class RealtimePolicy implements RunPolicy {
       const source = run.source(id);
       const input = source?.ring.get(pool.schedule.frameCount, pool.schedule.frameStep);
       if (!source || !input || run.signal.aborted) continue;
-      const prepared = pool.prepare(input, run.framePool);
+      let prepared: Frame[];
+      try {
+        prepared = pool.prepare(input, run.framePool);
+      } catch (e) {
+        // frames that cannot be handed over make an error record, never an unhandled throw
+        const record = source.record(pool, input[input.length - 1], { error: errorMessage(e) });
+        void this.#deliver(run, source, { record, timing: { runMs: 0, lagMs: 0, instance: idle } });
+        continue;
+      }
       pool.setBusy(idle, true);
       const flight: Promise<void> = runOnce(run, pool, idle, source, prepared, source.lastArrival)
-        .then(async ({ record, timing }) => {
-          await run.observers.onRecord(record, timing);
-          this.#finished.get(source.id)?.push(record);
-        })
+        .then((done) => this.#deliver(run, source, done))
         .finally(() => {
           pool.setBusy(idle, false);
           this.#inFlight.delete(flight);
@@ -97,5 +103,11 @@ export class RealtimePolicy implements RunPolicy {
         });
       this.#inFlight.add(flight);
     }
+  }
+
+  /** Hands a finished run's record to the observers and to the source's next frame. */
+  async #deliver(run: RunContext, source: SourceRun, done: TimedRecord): Promise<void> {
+    await run.observers.onRecord(done.record, done.timing);
+    this.#finished.get(source.id)?.push(done.record);
   }
 }

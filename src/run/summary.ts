@@ -89,6 +89,7 @@ export interface RunSummary {
 export function summarize(
   metrics: Metrics,
   sources: readonly SourceRun[],
+  retired: readonly SourceRun[],
   seconds: number,
   stopped: boolean,
 ): RunSummary {
@@ -110,7 +111,7 @@ export function summarize(
     };
   }
   return {
-    frames: sources.reduce((n, s) => n + s.frames, 0),
+    frames: [...sources, ...retired].reduce((n, s) => n + s.frames, 0),
     seconds,
     fps: sources[0] ? bySource[sources[0].id].fps : 0,
     stopped,
@@ -119,10 +120,14 @@ export function summarize(
   };
 }
 
-/** The metrics of a run: per source (with its algorithms' counters) and per algorithm. */
+/**
+ * The metrics of a run: per listed source (with its algorithms' counters), and per algorithm
+ * and player over every source of the run, the removed and replaced (`retired`) ones too.
+ */
 export function collectMetrics(
   pools: readonly AlgoPool[],
   runs: readonly SourceRun[],
+  retired: readonly SourceRun[],
   counters: RunCounters,
 ): Metrics {
   const sources: Record<string, SourceMetrics> = {};
@@ -151,7 +156,8 @@ export function collectMetrics(
   }
   const algos: Record<string, AlgoMetrics> = {};
   for (const pool of pools) {
-    const each = runs.map((s) => counters.of(s.id, pool.name));
+    const ids = new Set([...runs, ...retired].map((s) => s.id));
+    const each = [...ids].map((id) => counters.of(id, pool.name));
     algos[pool.name] = {
       runs: sum(each.map((c) => c.runs)),
       skipped: sum(each.map((c) => c.skipped)),
@@ -162,7 +168,10 @@ export function collectMetrics(
       lagMs: RunCounters.merged(each.map((c) => c.lagMs)),
     };
   }
-  const players = Object.values(sources).map((s) => s.player);
+  const players = [
+    ...Object.values(sources).map((s) => s.player),
+    ...retired.map((s) => s.player.metrics()),
+  ];
   const player: PlayerMetrics = {
     fps: Math.round(sum(players.map((p) => p.fps)) * 100) / 100,
     framesRead: sum(players.map((p) => p.framesRead)),

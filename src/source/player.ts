@@ -288,31 +288,35 @@ export class Player {
             sourceId: this.id,
             pool: options.pool,
             signal: session.signal,
+            // Frames not played are dropped before they are handed out, so their buffers go
+            // straight back to the pool and never count against the frames kept alive.
+            skip: (frame) => {
+              lastFrameAt = performance.now();
+              attempt = 0;
+              if (frame.time < skipUntil - 1e-9) {
+                indexBase--; // an http file: the seek, done here; skipped frames are not played
+                return true;
+              }
+              if (!options.realtime || live) return false;
+              if (Number.isNaN(clockStart)) {
+                clockStart = lastFrameAt - (frame.time - position) * 1000;
+              }
+              const late = lastFrameAt - (clockStart + (frame.time - position) * 1000);
+              if (late <= 1000 / this.#fps) return false;
+              // behind the source's pace by more than a frame: drop it (indices stay gapless)
+              this.#dropped++;
+              indexBase--;
+              return true;
+            },
           })
         ) {
-          lastFrameAt = performance.now();
-          attempt = 0;
-          if (frame.time < skipUntil - 1e-9) {
-            indexBase--; // an http file: the seek, done here; skipped frames are not played
-            continue;
-          }
           frame.index += indexBase;
           if (live) frame.time += timeBase;
           nextIndex = frame.index + 1;
           nextTime = frame.time + 1 / this.#fps;
           if (options.realtime && !live) {
-            if (Number.isNaN(clockStart)) {
-              clockStart = lastFrameAt - (frame.time - position) * 1000;
-            }
-            const due = clockStart + (frame.time - position) * 1000;
-            const ahead = due - performance.now();
+            const ahead = clockStart + (frame.time - position) * 1000 - performance.now();
             if (ahead > 1) await sleep(ahead, session.signal);
-            else if (-ahead > 1000 / this.#fps) {
-              // behind the source's pace by more than a frame: drop it (indices stay gapless)
-              this.#dropped++;
-              indexBase--;
-              continue;
-            }
           }
           if (session.signal.aborted) break;
           this.#time = frame.time;

@@ -76,6 +76,12 @@ export interface ReadOptions {
   /** Where frame buffers come from; a buffer goes back `buffers` frames after its frame
    * (default: a pool of this read's own). */
   pool?: FramePool;
+  /**
+   * Frames for which this returns `true` are not handed out, and their buffers are reused
+   * at once (the player drops late frames this way). Called just before each frame would be
+   * yielded.
+   */
+  skip?: (frame: Frame) => boolean;
   /** Aborting it kills ffmpeg and ends the iteration quietly (no error). */
   signal?: AbortSignal;
 }
@@ -318,9 +324,7 @@ export class FFmpegProducer implements FrameSource {
           }
           index = played++;
         }
-        count++;
-        lent.push(buffer);
-        yield {
+        const frame: Frame = {
           data: value,
           width,
           height,
@@ -329,6 +333,13 @@ export class FFmpegProducer implements FrameSource {
           source: options.sourceId ?? "main",
           time: (firstSourceFrame + offset) / info.fps,
         };
+        if (options.skip?.(frame)) {
+          pool.release(buffer);
+          continue;
+        }
+        count++;
+        lent.push(buffer);
+        yield frame;
       }
     } finally {
       options.signal?.removeEventListener("abort", kill);

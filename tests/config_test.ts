@@ -233,4 +233,6 @@ Deno.test("config: duplicate or bad source ids, and bad source keys, name the li
   fails(two("{ id: lot, url: b.mp4, producer: { format: yuv } }"), 4, "format");
   fails("source: a.mp4\nsources:\n  - { id: lot, url: b.mp4 }\n", 2, "sources");
   fails("source: a.mp4\ncontrol: { listen: 8600, tokn: x }\n", 2, "tokn");
+  fails("source: a.mp4\ncontrol: { listen: '0.0.0.0:8600' }\n", 2, "requires a token");
+  fails("source: a.mp4\ncontrol: { listen: 'localhost:99999' }\n", 2, "port");
 });

@@ -9,6 +9,7 @@ import { ConfigError } from "../errors.ts";
 import type { Mode } from "../observe/observer.ts";
 import { isIntegrity } from "../plugin/integrity.ts";
 import type { PluginPermissions } from "../algo/permissions.ts";
+import { parseListen } from "../control/listen.ts";
 import {
   checkSourceId,
   parseProducerSpec,
@@ -246,6 +247,7 @@ export function parseConfig(text: string, file: string): PipelineConfig {
       listen: typeof listen === "number" ? String(listen) : str(at, ["control", "listen"], listen),
       ...(c.token !== undefined ? { token: str(at, ["control", "token"], c.token) } : {}),
     };
+    at.check(["control"], () => parseListen(config.control!.listen, config.control!.token));
   }
   if (raw.mode !== undefined) {
     if (raw.mode !== "offline" && raw.mode !== "realtime") {

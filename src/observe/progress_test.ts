@@ -32,7 +32,7 @@ Deno.test("progress: one source shows a bar with position and ETA; several show 
     opened: { info: info(10), position: 0 },
   });
   bar.onFrame(frame("main", 5));
-  assert.match(bar.line(), /^\[#{15}-{15}\]  50% 5\.0\/10\.0 s/);
+  assert.match(bar.line(), /^\[#{15}-{15}\] {2}50% 5\.0\/10\.0 s/);
   assert.equal(out.length, 1, "the first frame draws");
   bar.onFrame(frame("main", 6));
   assert.equal(out.length, 1, "redraws are at most 5 a second");
@@ -44,7 +44,7 @@ Deno.test("progress: one source shows a bar with position and ETA; several show 
     opened: { info: info(null), position: 0 },
   });
   bar.onFrame(frame("cam", 12));
-  assert.match(bar.line(), /^main 60% \| cam 12 s  \(\d+:\d\d\)$/);
+  assert.match(bar.line(), /^main 60% \| cam 12 s {2}\(\d+:\d\d\)$/);
   bar.onSource({ source: "main", type: "ended", message: "" });
   assert.match(bar.line(), /^main done \| cam 12 s/);
   bar.onEnd();

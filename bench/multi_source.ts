@@ -61,6 +61,8 @@ const VARIANTS = [
 type VariantKey = (typeof VARIANTS)[number]["key"];
 /** Fairness target: each source's runs within this fraction of the mean. */
 const FAIR = 0.15;
+/** Target: total runs/s as a share of the two bare loops of the same round. */
+const RATIO = 0.9;
 const MiB = 1024 * 1024;
 
 // ---- arguments ----------------------------------------------------------------------------
@@ -524,7 +526,13 @@ async function main(): Promise<void> {
         f1(added / frame),
         verdict(ok),
       ]));
+      const ratios = toCeiling(`${v.key}/${YOLO.sources}`);
       targets.push(
+        [
+          `${v.label}: total runs/s ≥ ${RATIO}× the two-instance bare loop (same round)`,
+          `${median(ratios).toFixed(3)}× (rounds: ${ratios.map((r) => r.toFixed(3)).join(", ")})`,
+          verdict(median(ratios) >= RATIO),
+        ],
         [
           `${v.label}: each source's runs within ±${FAIR * 100}% of the mean`,
           `max deviation ${pct(median(pipe(`${v.key}/${YOLO.sources}`).map(maxDeviation)))} ` +

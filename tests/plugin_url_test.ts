@@ -276,6 +276,36 @@ Deno.test("source rule: a redirect to a non-loopback http URL is refused before 
   });
 });
 
+Deno.test("source rule: a redirect to a file: URL is refused without reading the file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stream_infer_redirect_" });
+  try {
+    const secret = `${dir}/secret.txt`;
+    const content = "root:SECRET-7f3a9c:0:0:do not print me";
+    await Deno.writeTextFile(secret, `${content}\n`);
+    await withServer({
+      "/to_file.ts": { status: 302, headers: { location: `file://${secret}` } },
+      "/hop.ts": { status: 302, headers: { location: "/to_file.ts" } },
+    }, async ({ base }) => {
+      for (const spec of [`${base}to_file.ts`, `${base}hop.ts`]) {
+        const message = await pluginError(
+          loadPlugin(spec, undefined, QUIET),
+          /^refusing plugin http:\/\/127\.0\.0\.1:\d+\/(to_file|hop)\.ts: it redirects to file:\/\/\/.*secret\.txt; a remote plugin may only redirect to https: or loopback http: URLs$/,
+        );
+        assert.ok(!message.includes("\n"), `one line: ${message}`);
+        assert.ok(!message.includes("SECRET"), `the file's content leaked: ${message}`);
+        // hashing reads the bytes and hashes them: it must not get as far as reading the file
+        const hashed = await pluginError(
+          hashPlugin(spec),
+          /^refusing plugin .*: it redirects to file:/,
+        );
+        assert.ok(!hashed.includes("SECRET"));
+      }
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("source rule: loopback hosts and URL resolution", () => {
   for (const host of ["localhost", "LOCALHOST", "localhost.", "127.0.0.1", "127.1.2.3", "[::1]"]) {
     assert.equal(isLoopbackHost(host), true, host);

@@ -4,7 +4,8 @@
  * Sources: a local path (relative to a base directory), a `file:` URL, an `https:` URL, or an
  * `http:` URL on a loopback host (`127.0.0.0/8`, `localhost`, `[::1]`), which exists so tests and
  * local development can serve plugins. Anything else is refused by rule, before any network
- * traffic; so is a redirect to such a place.
+ * traffic; so is a redirect to such a place, and a redirect of a remote plugin to anything but
+ * another allowed remote URL (a `file:` target is refused without being read).
  *
  * A pin has the SRI form `sha256-<base64 of the SHA-256 digest>` (`sha384-` and `sha512-` are
  * accepted too). `stream-infer plugin hash <url|path>` prints the value to pin.
@@ -263,6 +264,21 @@ async function readLocal(url: URL, spec: string): Promise<PluginBytes> {
   }
 }
 
+/**
+ * A redirect of a remote plugin may only go to another remote URL that the source rule allows:
+ * `https:`, or `http:` on a loopback host. A `file:` (or any other) target is refused before
+ * anything is read from it, so a server cannot make stream-infer load a local file.
+ */
+function checkRedirect(target: URL, spec: string): void {
+  if (target.protocol !== "https:" && target.protocol !== "http:") {
+    throw new PluginError(
+      `refusing plugin ${spec}: it redirects to ${target.href.split(/[\r\n]/)[0]}; ` +
+        `a remote plugin may only redirect to https: or loopback http: URLs`,
+    );
+  }
+  checkPluginUrl(target, `${spec} (redirected to ${target.href})`);
+}
+
 async function readRemote(url: URL, spec: string, timeoutMs: number): Promise<PluginBytes> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -290,7 +306,7 @@ async function readRemote(url: URL, spec: string, timeoutMs: number): Promise<Pl
           );
         }
         current = new URL(location, current);
-        checkPluginUrl(current, `${spec} (redirected to ${current.href})`);
+        checkRedirect(current, spec);
         continue;
       }
       if (!response.ok) {

@@ -61,7 +61,7 @@ export async function loadPool(
   let ownName: string | undefined;
   if (plugin !== undefined && options.worker !== false) {
     const source = await fetchPlugin(plugin, verify);
-    const extraRead = existingPaths(options.options);
+    const extraRead = grantedOptionPaths(options.options, context.pluginBase);
     const workers = Array.from({ length: instances }, (_, instance) =>
       new WorkerRunner(source, {
         name: options.name,
@@ -124,17 +124,59 @@ async function initAll(runners: AlgoRunner[], options: unknown, name: string): P
   throw new PluginError(`${name}: init failed: ${errorMessage(e)}`);
 }
 
-/** Strings in plugin options that name existing files (granted for reading). */
-function existingPaths(options: unknown, found: string[] = [], depth = 0): string[] {
-  if (typeof options === "string") {
-    if (options.length < 4096 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(options)) {
-      try {
-        // files only: a directory (even "/") must be granted explicitly in `permissions`
-        if (Deno.statSync(options).isFile) found.push(options);
-      } catch { /* not a path */ }
+/**
+ * Strings in plugin options that name existing files under the plugin base directory or the
+ * working directory: those are granted for reading. A relative string is taken against the
+ * working directory, as the plugin itself would open it. The check uses the real path, so a
+ * symlink or a `..` that leads out of both directories grants nothing; neither do directories,
+ * nor a base or working directory that is the filesystem root. Anything else needs an explicit
+ * `permissions.read`.
+ */
+function grantedOptionPaths(options: unknown, pluginBase?: string | URL): string[] {
+  const roots = [baseDir(pluginBase), Deno.cwd()].flatMap((dir) => {
+    if (dir === undefined) return [];
+    try {
+      const real = Deno.realPathSync(dir);
+      return real === "/" ? [] : [real.endsWith("/") ? real : real + "/"];
+    } catch {
+      return [];
     }
-  } else if (options && typeof options === "object" && depth < 4) {
-    for (const value of Object.values(options)) existingPaths(value, found, depth + 1);
-  }
+  });
+  const found: string[] = [];
+  if (roots.length === 0) return found;
+  const visit = (value: unknown, depth: number) => {
+    if (typeof value === "string") {
+      if (
+        value.length < 4096 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && isFileUnder(value, roots)
+      ) {
+        found.push(value);
+      }
+    } else if (value && typeof value === "object" && depth < 4) {
+      for (const item of Object.values(value)) visit(item, depth + 1);
+    }
+  };
+  visit(options, 0);
   return found;
+}
+
+/** The local directory of a plugin base (a path or a `file:` URL); undefined for a remote one. */
+function baseDir(base: string | URL | undefined): string | undefined {
+  if (base === undefined) return undefined;
+  if (base instanceof URL || /^[a-z][a-z0-9+.-]+:/i.test(base)) {
+    const url = new URL(base);
+    return url.protocol === "file:" ? decodeURIComponent(url.pathname) : undefined;
+  }
+  return base;
+}
+
+/** Whether `path` is an existing file whose real path lies under one of `roots`. */
+function isFileUnder(path: string, roots: string[]): boolean {
+  try {
+    // files only: a directory (even "/") must be granted explicitly in `permissions`
+    if (!Deno.statSync(path).isFile) return false;
+    const real = Deno.realPathSync(path);
+    return roots.some((root) => real.startsWith(root));
+  } catch {
+    return false; // not a path
+  }
 }

@@ -15,6 +15,8 @@ import type { Metrics } from "../observe/metrics.ts";
 import type { Mode, RunObserver } from "../observe/observer.ts";
 import { RunCounters } from "../observe/run_metrics.ts";
 import type { AlgoRecord } from "../record.ts";
+import { checkBudgetOption, checkSpanBudget } from "../schedule/budget.ts";
+import { Schedule } from "../schedule/schedule.ts";
 import type { Player } from "../source/player.ts";
 import type { AlgoPool } from "./algo_pool.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -125,6 +127,17 @@ export interface InferenceOptions {
    * (default 8). */
   lookahead?: number;
   /**
+   * Bytes of frames one source may keep alive (default {@link DEFAULT_RING_BUDGET}, 512 MiB;
+   * `Infinity` turns the check off). A source keeps `span + lookahead + 1` frames, where
+   * `span` is the longest `(frameCount - 1) * max(frameStep, 1) + 1` of the loaded
+   * algorithms and `lookahead` is 0 in realtime mode. A source whose frames would need more
+   * fails (alone) with an {@link InputError} naming the algorithms, their `frameCount` and
+   * `frameStep`, the frame size and the budget, as soon as its frame size is known and
+   * before its frames are kept; `loadAlgo` already refuses a schedule that would not fit
+   * even with the smallest frames (2x2 gray).
+   */
+  ringBudget?: number;
+  /**
    * `false` to print nothing. By default a {@link LogObserver} prints warnings, source
    * trouble and worker restarts to stderr; attach your own observer to see them as events.
    */
@@ -169,6 +182,7 @@ export class Inference {
   readonly #pluginBase?: string | URL;
   readonly #stopGraceMs: number;
   readonly #lookahead: number;
+  readonly #ringBudget: number;
   #process?: ProcessHook;
   #run?: { context: RunContext; policy: RunPolicy; abort: AbortController; active: Set<SourceRun> };
   #wake?: () => void;
@@ -181,6 +195,7 @@ export class Inference {
     this.#process = options.process;
     this.#stopGraceMs = options.stopGraceMs ?? 5000;
     this.#lookahead = Math.max(1, options.lookahead ?? 8);
+    this.#ringBudget = checkBudgetOption(options.ringBudget);
     this.#observers = new Observers();
     if (options.log !== false) this.#observers.add(new LogObserver());
     this.#observers.add(this.#counters);
@@ -198,6 +213,12 @@ export class Inference {
    */
   async loadAlgo(algo: AlgoLike | string | URL, options: LoadAlgoOptions): Promise<void> {
     if (this.#run) throw new InputError("cannot load algorithms while running");
+    const label = options.name ??
+      (typeof algo === "object" && !(algo instanceof URL)
+        ? algo?.name ?? algo?.constructor?.name
+        : String(algo)) ??
+      "algo";
+    checkSpanBudget({ name: label, schedule: new Schedule(options, label) }, this.#ringBudget);
     const pool = await loadPool(algo, options, {
       pluginBase: this.#pluginBase,
       onEvent: (event) => this.#observers.onAlgo(event),
@@ -365,7 +386,7 @@ export class Inference {
   #launch(source: SourceRun): void {
     const run = this.#run!;
     run.active.add(source);
-    source.done = playSource(run.context, run.policy, source).finally(() => {
+    source.done = playSource(run.context, run.policy, source, this.#ringBudget).finally(() => {
       run.active.delete(source);
       this.#wake?.();
     });

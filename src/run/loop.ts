@@ -4,9 +4,12 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
+import { type Frame, frameBytes } from "../frame.ts";
 import type { SourceEvent, SourceEventType } from "../observe/observer.ts";
+import { checkRingBudget } from "../schedule/budget.ts";
 import { framesWanted, requiredSpan } from "../schedule/schedule.ts";
 import type { PlayerEvent } from "../source/player.ts";
+import { FFmpegProducer } from "../source/producer.ts";
 import { effectiveFps } from "../source/sampling.ts";
 import type { RunContext, RunPolicy } from "./policy.ts";
 import { FrameRing } from "./ring.ts";
@@ -24,11 +27,17 @@ const PLAYER_EVENTS: Record<PlayerEvent["type"], SourceEventType> = {
 /**
  * The one run loop: plays a source and hands each frame to the policy. A source that cannot
  * be opened or fails ends alone, as a source event; the others go on.
+ *
+ * The frames the source keeps (`span + lookahead + 1`) must fit in `ringBudget` bytes: this
+ * is checked as soon as the frame size is known (from the probe for a file the
+ * `FFmpegProducer` sizes, else at the first frame), before the ring fills; over it, the
+ * source fails with an `InputError` naming the algorithms and their schedules.
  */
 export async function playSource(
   run: RunContext,
   policy: RunPolicy,
   source: SourceRun,
+  ringBudget: number,
 ): Promise<void> {
   const signal = AbortSignal.any([run.signal, source.abort.signal]);
   const event = (type: SourceEventType, message: string, extra?: Partial<SourceEvent>) =>
@@ -36,6 +45,19 @@ export async function playSource(
   try {
     const probed = await source.player.open();
     const span = requiredSpan(run.pools.map((p) => p.schedule));
+    const checkBudget = (width: number, height: number, format: Frame["format"]) =>
+      checkRingBudget(run.pools, {
+        frameBytes: frameBytes(width, height, format),
+        frame: `${width}x${height} ${format}`,
+        lookahead: policy.lookahead,
+        budget: ringBudget,
+        subject: `source '${source.id}'`,
+      });
+    const producer = source.player.producer;
+    if (probed && producer instanceof FFmpegProducer) {
+      const { width, height } = producer.outputSize(probed);
+      checkBudget(width, height, producer.format); // before ffmpeg starts
+    }
     source.ring = new FrameRing(span);
     const everyFrame = run.watchesFrames();
     source.fps = probed ? effectiveFps(probed.fps, source.play.fps) : 0;
@@ -57,6 +79,7 @@ export async function playSource(
     for await (const frame of frames) {
       if (signal.aborted) break; // frames already in the pipe when stop() came
       if (!opened) {
+        checkBudget(frame.width, frame.height, frame.format); // a live source's size is known now
         opened = true;
         source.fps = source.player.fps;
         const info = source.player.info;

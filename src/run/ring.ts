@@ -23,17 +23,22 @@ import { frameIndices } from "../schedule/schedule.ts";
  * ```
  */
 export class FrameRing {
-  readonly #slots: (Frame | undefined)[];
+  /** The frames held, by played index, oldest first (indices only grow). */
+  readonly #frames = new Map<number, Frame>();
+  readonly #capacity: number;
   #newest: Frame | undefined;
 
-  /** Creates a ring holding `capacity` frames (at least 1). */
+  /**
+   * Creates a ring holding up to `capacity` frames (at least 1). Nothing is allocated up
+   * front: memory grows with the frames actually added, up to `capacity` of them.
+   */
   constructor(capacity: number) {
-    this.#slots = new Array(Math.max(1, capacity)).fill(undefined);
+    this.#capacity = Math.max(1, capacity);
   }
 
   /** How many frames the ring holds. */
   get capacity(): number {
-    return this.#slots.length;
+    return this.#capacity;
   }
 
   /** The newest frame added, if any. */
@@ -41,10 +46,21 @@ export class FrameRing {
     return this.#newest;
   }
 
-  /** Adds the newest frame, evicting the one `capacity` indices older. */
+  /** Frames held now (at most `capacity`). */
+  get size(): number {
+    return this.#frames.size;
+  }
+
+  /** Adds the newest frame, evicting the ones `capacity` or more indices older. */
   add(frame: Frame): void {
-    this.#slots[frame.index % this.#slots.length] = frame;
+    if (this.#newest && frame.index <= this.#newest.index) this.#frames.clear();
+    this.#frames.set(frame.index, frame);
     this.#newest = frame;
+    const oldest = frame.index - this.#capacity;
+    for (const index of this.#frames.keys()) {
+      if (index > oldest) break;
+      this.#frames.delete(index);
+    }
   }
 
   /**
@@ -57,8 +73,8 @@ export class FrameRing {
     if (!indices) return undefined;
     const frames: Frame[] = [];
     for (const index of indices) {
-      const frame = this.#slots[index % this.#slots.length];
-      if (frame?.index !== index) return undefined;
+      const frame = this.#frames.get(index);
+      if (!frame) return undefined;
       frames.push(frame);
     }
     return frames;

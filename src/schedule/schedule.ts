@@ -136,20 +136,25 @@ export function framesWanted(
   schedules: readonly Schedule[],
   fps: number,
 ): FrameFilter | undefined {
-  const terms: string[] = [];
   let readFraction = 0;
+  let termCount = 0;
+  for (const s of schedules) {
+    readFraction += s.frameCount / s.everyFrames(fps);
+    termCount += s.frameCount;
+  }
+  // decided before any term is built: a long schedule must not build one string per frame
+  if (schedules.length === 0 || readFraction >= 0.5 || termCount > MAX_FILTER_TERMS) {
+    return undefined;
+  }
+  const terms: string[] = [];
   for (const s of schedules) {
     const every = s.everyFrames(fps);
     const step = Math.max(s.frameStep, 1);
-    readFraction += s.frameCount / every;
     for (let i = 0; i < s.frameCount; i++) {
       // frame n is read by the run at n + i*step when that run is due
       const ahead = i * step;
       terms.push(`not(mod(n+${ahead + 1},${every}))*gte(n+${ahead},${s.span - 1})`);
     }
-  }
-  if (schedules.length === 0 || readFraction >= 0.5 || terms.length > MAX_FILTER_TERMS) {
-    return undefined;
   }
   return {
     expr: terms.join("+"),

@@ -89,6 +89,7 @@ export {
 } from "./src/run/inference.ts";
 export { Dispatcher, type DispatcherOptions } from "./src/run/dispatcher.ts";
 export { Schedule, type TickDecision } from "./src/schedule/schedule.ts";
+export { DEFAULT_RING_BUDGET, ringBytes } from "./src/schedule/budget.ts";
 export { FramePool } from "./src/frame_pool.ts";
 
 // Workers and plugins

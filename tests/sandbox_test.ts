@@ -7,9 +7,9 @@
  * Needs `--unstable-worker-options` (as `deno task test` passes).
  */
 import assert from "node:assert/strict";
-import { FFmpegProducer, Inference, Player } from "../mod.ts";
+import { FFmpegProducer, Inference, Player, PluginError } from "../mod.ts";
 import { isWorkerSandboxAvailable } from "../src/worker/runner.ts";
-import { FIXTURES, makeTestsrc, withTempDir } from "./helpers.ts";
+import { FIXTURES, makeTestsrc, ROOT, withTempDir } from "./helpers.ts";
 
 type Attempt = { ok: true; text: string } | { ok: false; error: string };
 
@@ -84,5 +84,169 @@ Deno.test("sandbox: a string in options grants read only under the plugin base o
       const granted = await readsOf(base, clip, { outside }, { read: [outside] });
       assert.deepEqual(granted.outside, { ok: true, text: "outside-secret" });
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The module graph obeys the grants
+// ---------------------------------------------------------------------------------------------
+
+/** Loads `plugin` (path or URL) in a worker with `permissions`; returns the load error, if any. */
+async function loadError(
+  plugin: string,
+  permissions: { import?: string[] } = {},
+  integrity?: string,
+): Promise<string | undefined> {
+  const inference = new Inference(undefined, { log: false });
+  try {
+    await inference.loadAlgo(plugin, {
+      frameCount: 1,
+      frameStep: 0,
+      interval: 1,
+      permissions,
+      ...(integrity ? { integrity } : {}),
+    });
+    return undefined;
+  } catch (e) {
+    assert.ok(e instanceof PluginError, `expected a PluginError, got ${e}`);
+    assert.ok(!e.message.includes("\n"), `one line: ${e.message}`);
+    return e.message;
+  } finally {
+    await inference.dispose();
+  }
+}
+
+/** The SRI pin of a text, computed here independently of src/plugin/integrity.ts. */
+async function sha256(text: string): Promise<string> {
+  const bytes = new TextEncoder().encode(text);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return `sha256-${btoa(String.fromCharCode(...digest))}`;
+}
+
+const CLASS = "export default class { run() { return 1; } }\n";
+
+Deno.test("sandbox: a local plugin may import only its own directory and stream-infer, and no ungranted host", async () => {
+  assert.ok(await isWorkerSandboxAvailable(), "run the tests with --unstable-worker-options");
+  const requests: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    requests.push(new URL(req.url).pathname);
+    return new Response("export const dep = 1;", {
+      headers: { "content-type": "application/typescript" },
+    });
+  });
+  try {
+    await withTempDir(async (dir) => {
+      await Deno.mkdir(`${dir}/plug`);
+      await Deno.writeTextFile(`${dir}/secret.json`, '{ "secret": "S3CRET-json" }');
+      await Deno.writeTextFile(`${dir}/plug/data.json`, '{ "ok": true }');
+      const write = async (name: string, head: string) => {
+        await Deno.writeTextFile(`${dir}/plug/${name}`, head + CLASS);
+        return `${dir}/plug/${name}`;
+      };
+      // allowed: a file of its own directory, stream-infer itself, node: built-ins
+      const good = await write(
+        "good.ts",
+        'import data from "./data.json" with { type: "json" };\n' +
+          `import { BaseAlgo } from "${ROOT}/mod.ts";\nimport "node:path";\n`,
+      );
+      assert.equal(await loadError(good), undefined);
+      const cases: [string, string, RegExp][] = [
+        [
+          "json.ts",
+          'import s from "../secret.json" with { type: "json" };\nconsole.log(s);\n',
+          /it imports '\.\.\/secret\.json', a file outside the plugin's directory/,
+        ],
+        [
+          "comment.ts",
+          'export { default as s } from /* hidden */ "../secret.json" with { type: "json" };\n',
+          /it imports '\.\.\/secret\.json', a file outside/,
+        ],
+        [
+          "dynamic.ts",
+          'export const f = () => import("../secret.json", { with: { type: "json" } });\n',
+          /it imports '\.\.\/secret\.json', a file outside/,
+        ],
+        ["ts.ts", `import "${FIXTURES}/frame_info.ts";\n`, /frame_info\.ts', a file outside/],
+        [
+          "link.ts",
+          'import s from "./link.json" with { type: "json" };\nconsole.log(s);\n',
+          /it imports '\.\/link\.json', a file outside .*resolved: .*secret\.json/,
+        ],
+        [
+          "host.ts",
+          `import { dep } from "http://127.0.0.1:${server.addr.port}/dep.ts";\nconsole.log(dep);\n`,
+          /it imports 'http:\/\/127\.0\.0\.1:\d+\/dep\.ts', from host 127\.0\.0\.1:\d+, which is not granted/,
+        ],
+        ["npm.ts", 'import "npm:left-pad@1.3.0";\n', /it imports 'npm:left-pad@1\.3\.0', a npm:/],
+      ];
+      await Deno.symlink(`${dir}/secret.json`, `${dir}/plug/link.json`);
+      for (const [name, head, pattern] of cases) {
+        const message = await loadError(await write(name, head));
+        assert.ok(message !== undefined, `${name} loaded`);
+        assert.match(message, new RegExp(`^refusing plugin .*${name.replace(".", "\\.")}: `));
+        assert.match(message, pattern, name);
+        assert.ok(!message.includes("S3CRET"), message);
+      }
+    });
+    assert.deepEqual(requests, [], "an ungranted host was contacted");
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("sandbox: a remote plugin may import no local file and only its own origin or granted hosts", async () => {
+  assert.ok(await isWorkerSandboxAvailable(), "run the tests with --unstable-worker-options");
+  await withTempDir(async (dir) => {
+    const secret = `${dir}/secret.json`;
+    await Deno.writeTextFile(secret, '{ "secret": "S3CRET-json" }');
+    const requests: string[] = [];
+    let port = 0;
+    const routes: Record<string, string> = {
+      "/file.ts": `import s from "file://${secret}" with { type: "json" };\nconsole.log(s);\n`,
+      "/other.ts": 'import { dep } from "http://localhost:PORT/dep.ts";\nconsole.log(dep);\n',
+      "/deep.ts": 'import { dep } from "./deep_dep.ts";\nconsole.log(dep);\n',
+      "/deep_dep.ts": 'export { dep } from "http://localhost:PORT/dep.ts";\n',
+    };
+    const bodyOf = (path: string) =>
+      (path === "/dep.ts" ? "export const dep = 1;\n" : routes[path] + CLASS)
+        .replaceAll("PORT", String(port));
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+      const path = new URL(req.url).pathname;
+      requests.push(path);
+      return new Response(bodyOf(path), {
+        headers: { "content-type": "application/typescript" },
+      });
+    });
+    port = server.addr.port;
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const cases: [string, RegExp][] = [
+        ["file.ts", /it imports 'file:\/\/.*secret\.json', a local file; a remote plugin may not/],
+        ["other.ts", /it imports 'http:\/\/localhost:\d+\/dep\.ts', from host localhost:\d+/],
+        ["deep.ts", /it imports 'http:\/\/localhost:\d+\/dep\.ts', from host localhost:\d+/],
+      ];
+      for (const [name, pattern] of cases) {
+        const message = await loadError(`${base}/${name}`, {}, await sha256(bodyOf(`/${name}`)));
+        assert.ok(message !== undefined, `${name} loaded`);
+        assert.match(message, pattern, name);
+        assert.ok(!message.includes("S3CRET"), message);
+      }
+      assert.ok(!requests.includes("/dep.ts"), "an ungranted host was contacted");
+      // granted: the import loads. The graph is fetched once, checked, and handed to the
+      // worker inlined: the worker fetches nothing again and the checkout's deno.lock is untouched
+      const lock = () => Deno.readTextFile(`${ROOT}/deno.lock`).catch(() => "");
+      const before = await lock();
+      requests.length = 0;
+      const granted = await loadError(
+        `${base}/deep.ts`,
+        { import: [`localhost:${port}`] },
+        await sha256(bodyOf("/deep.ts")),
+      );
+      assert.equal(granted, undefined);
+      assert.deepEqual(requests.sort(), ["/deep.ts", "/deep_dep.ts", "/dep.ts"]);
+      assert.equal(await lock(), before, "the plugin run wrote deno.lock");
+    } finally {
+      await server.shutdown();
+    }
   });
 });

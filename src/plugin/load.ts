@@ -22,10 +22,12 @@
  * `../x.ts`, `/x.ts` in static `import`/`export ... from` and literal `import("...")`) and
  * `import.meta.url` are rewritten to absolute URLs against the plugin's own URL, so the module
  * behaves as if it were imported from where it was fetched. Note:
- * - The pin covers the plugin's own module. Modules it imports (relative or absolute `https:`)
- *   are fetched by Deno's module loader like any remote import: they need `--allow-import`, and
- *   are pinned by the project's `deno.lock` when there is one, not by `integrity`. For a plugin
- *   that is pinned as a whole, publish it as one self-contained file (`deno bundle`, esbuild).
+ * - The pin covers the plugin's own module, not the modules it imports. For a plugin that is
+ *   pinned as a whole, publish it as one self-contained file (`deno bundle`, esbuild).
+ * - A plugin loaded into a sandboxed worker (`loadAlgo`) has its module graph checked against
+ *   its grants first, and a remote plugin's graph is fetched once and inlined, so the worker
+ *   fetches nothing (see `graph.ts`). {@link importPlugin} on its own does neither: imports are
+ *   then fetched by Deno's module loader like any remote import (they need `--allow-import`).
  * - `import.meta.resolve`, `import.meta.dirname` and `import.meta.filename` are not available
  *   to a remote plugin.
  * - The rewrite is textual: a string literal that looks exactly like `from "../x"` is rewritten
@@ -191,8 +193,17 @@ const EXTENSIONS: [RegExp, string][] = [
   [/\.jsx$/, "text/jsx"],
 ];
 
-/** The media type Deno would give the module: its Content-Type, else its extension. */
-function mediaType(url: URL, contentType?: string): string {
+/**
+ * The media type Deno would give a module: its Content-Type, else its extension, else
+ * TypeScript.
+ *
+ * @example
+ * ```ts
+ * import { mediaType } from "./load.ts";
+ * console.log(mediaType(new URL("https://cdn.example.com/a.js"))); // "application/javascript"
+ * ```
+ */
+export function mediaType(url: URL, contentType?: string): string {
   const type = contentType?.split(";")[0].trim().toLowerCase() ?? "";
   for (const [pattern, media] of MEDIA_TYPES) if (pattern.test(type)) return media;
   const path = url.pathname.toLowerCase();
@@ -200,7 +211,16 @@ function mediaType(url: URL, contentType?: string): string {
   return "application/typescript";
 }
 
-function toDataUrl(source: string, media: string): string {
+/**
+ * A base64 `data:` URL holding a module's source text.
+ *
+ * @example
+ * ```ts
+ * import { toDataUrl } from "./load.ts";
+ * console.log(toDataUrl("export default 1;", "application/typescript")); // "data:application/typescript;base64,..."
+ * ```
+ */
+export function toDataUrl(source: string, media: string): string {
   const bytes = new TextEncoder().encode(source);
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {

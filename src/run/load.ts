@@ -7,6 +7,7 @@
 import type { AlgoLike, LoadAlgoOptions } from "../algo/algo.ts";
 import { type AlgoRunner, InlineRunner } from "../algo/runner.ts";
 import { errorMessage, InputError, PluginError } from "../errors.ts";
+import { checkPluginGraph } from "../plugin/graph.ts";
 import { fetchPlugin, loadPlugin } from "../plugin/load.ts";
 import { Schedule } from "../schedule/schedule.ts";
 import { WorkerRunner } from "../worker/runner.ts";
@@ -60,7 +61,8 @@ export async function loadPool(
   const runners: AlgoRunner[] = [];
   let ownName: string | undefined;
   if (plugin !== undefined && options.worker !== false) {
-    const source = await fetchPlugin(plugin, verify);
+    // the worker loads the plugin's imports with this process's permissions: check them first
+    const source = await checkPluginGraph(await fetchPlugin(plugin, verify), options.permissions);
     const extraRead = grantedOptionPaths(options.options, context.pluginBase);
     const workers = Array.from({ length: instances }, (_, instance) =>
       new WorkerRunner(source, {

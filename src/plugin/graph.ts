@@ -91,9 +91,11 @@ function realPath(path: string): string | undefined {
 
 function isLibrary(url: URL): boolean {
   if (LIBRARY.protocol !== "file:") return false;
-  const root = realPath(decodeURIComponent(LIBRARY.pathname));
-  const path = realPath(decodeURIComponent(url.pathname));
-  if (root === undefined || path === undefined) return false;
+  // fall back to the plain paths where there is no real path (a `deno compile` binary)
+  const plainRoot = decodeURIComponent(LIBRARY.pathname).replace(/\/$/, "");
+  const plainPath = decodeURIComponent(url.pathname);
+  const root = realPath(plainRoot) ?? plainRoot;
+  const path = realPath(plainPath) ?? plainPath;
   return path === `${root}/mod.ts` || path.startsWith(`${root}/src/`);
 }
 

@@ -298,7 +298,7 @@ async function main(): Promise<void> {
     interval: YOLO.interval,
     instances: YOLO.instances,
     options: { model },
-    permissions: { ffi: true },
+    permissions: { ffi: true, read: model ? [model] : [] },
   };
   const motionAlgo: MsAlgo = {
     plugin: MOTION_PLUGIN.href,

@@ -517,7 +517,7 @@ async function main(): Promise<void> {
     name: "yolo",
     plugin: YOLO_PLUGIN,
     options: { model, ...(threads ? { threads } : {}) },
-    permissions: { ffi: true },
+    permissions: { ffi: true, read: model ? [model] : [] },
     interval: args.interval,
   });
   // The soak runs YOLO (plugin defaults) when a model is given, else the busy-wait plugin.

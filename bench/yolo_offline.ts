@@ -456,7 +456,7 @@ async function pipeline(model: string, config: Config, clip: string): Promise<Sa
     frameStep: 0,
     interval: 1 / info.fps,
     options: { model, ...config.options },
-    permissions: { ffi: true },
+    permissions: { ffi: true, read: [model] },
     instances: config.instances ?? 1,
   });
   try {

@@ -14,7 +14,7 @@ await inference.loadAlgo(new URL("../plugins/yolo/mod.ts", import.meta.url), {
   frameStep: 0,
   interval: 0.2,
   options: { model, confidence: 0.4 },
-  permissions: { ffi: true },
+  permissions: { ffi: true, read: [model] },
   instances: 2,
 });
 const player = new Player(new FFmpegProducer(), source);

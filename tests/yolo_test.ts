@@ -593,7 +593,7 @@ Deno.test({
             frameStep: 0,
             interval: 0.08,
             options: { model: REAL_MODEL },
-            permissions: { ffi: true },
+            permissions: { ffi: true, read: [REAL_MODEL] },
             instances,
           });
           const player = new Player(new FFmpegProducer(), clip);

@@ -129,8 +129,14 @@ export interface LoadAlgoOptions extends ScheduleOptions {
   integrity?: string;
   /** Plugins only: allow a remote plugin without a pin (with a warning). */
   trust?: boolean;
-  /** Worker plugins only: what the plugin may do (default: nothing but reading the existing
-   * files named in its options). Needs `--unstable-worker-options`. */
+  /**
+   * Worker plugins only: what the plugin may do. Default: nothing, except reading files named
+   * in `options`: a string there grants read access only when it names an existing file whose
+   * real path (after symlinks) is under the plugin base directory (`pluginBase`; the config
+   * file's folder in the CLI) or under the working directory. Directories are never granted;
+   * any other file (`/etc/passwd`, a model elsewhere) must be listed in `permissions.read`.
+   * Needs `--unstable-worker-options`.
+   */
   permissions?: PluginPermissions;
   /** Worker plugins only: a run taking longer fails and restarts the worker (default 30000). */
   timeoutMs?: number;

@@ -28,8 +28,8 @@ export interface PluginPermissions {
   /** System information (`Deno.osRelease()`, `Deno.systemMemoryInfo()`, ...). */
   sys?: boolean;
   /**
-   * Hosts the plugin may import modules from at run time (dynamic `import()`). Not needed
-   * for the plugin's own static imports: those load before the sandbox applies.
+   * Hosts the plugin's modules may be imported from, statically or dynamically (checked
+   * before the worker starts). A remote plugin's own origin needs no grant.
    */
   import?: string[];
 }

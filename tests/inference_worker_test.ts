@@ -322,6 +322,46 @@ Deno.test("offline: a hung run past timeoutMs is an error record; the worker res
   });
 });
 
+Deno.test("offline: a plugin that calls Deno.exit is an error record at once; the worker restarts", async () => {
+  await withTempDir(async (dir) => {
+    const clip = await makeTestsrc(`${dir}/clip.mp4`, { seconds: 2 });
+    const { inference, events } = withEvents();
+    try {
+      // runs on frames 1, 3, ..., 19; the one on frame 5 calls Deno.exit(3). timeoutMs is far
+      // beyond the liveness bound: only noticing the exit itself lets the run end within it
+      await inference.loadAlgo(FIXTURE("hard_exit.ts"), {
+        name: "quitter",
+        ...oneFrame(0.2),
+        timeoutMs: 60_000,
+        options: { exitAt: 5 },
+      });
+      const summary = await within(
+        20_000,
+        "offline run",
+        inference.start(player(clip), { fps: 10, mode: "offline" }),
+      );
+      const records = inference.dispatcher.getResults("quitter");
+      assert.deepEqual(records.map((r) => r.frame), [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]);
+      for (const r of records) {
+        if (r.frame === 5) {
+          assert.equal(r.error, "quitter: the worker crashed: the plugin called Deno.exit(3)");
+        } else {
+          assert.equal(r.error, undefined, `frame ${r.frame}: ${r.error}`);
+          assert.deepEqual(r.result, { index: r.frame });
+        }
+      }
+      assert.deepEqual(summary.algos.quitter, { runs: 10, errors: 1, skipped: 0 });
+      assert.equal(inference.metrics().algos.quitter.restarts, 1);
+      assert.ok(
+        events.some((e) => /^quitter: restarting the worker .*Deno\.exit\(3\)/.test(e)),
+        `no restart event in ${JSON.stringify(events)}`,
+      );
+    } finally {
+      await inference.dispose();
+    }
+  });
+});
+
 Deno.test("a plugin that keeps crashing its worker is disabled with a clear message", async (t) => {
   await withTempDir(async (dir) => {
     const disabledPattern =

@@ -10,6 +10,7 @@ import type { Frame } from "../src/frame.ts";
 import { fetchPlugin } from "../src/plugin/load.ts";
 import {
   isWorkerSandboxAvailable,
+  ResultError,
   WorkerCrashError,
   WorkerDisabledError,
   WorkerRunner,
@@ -17,6 +18,8 @@ import {
   type WorkerRunnerEvent,
   WorkerTimeoutError,
 } from "../src/worker/runner.ts";
+
+import { within } from "./live_helpers.ts";
 
 const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url);
 
@@ -149,7 +152,12 @@ Deno.test("an error thrown by the plugin rejects the run; the worker keeps worki
     assert.equal(e.name, "Error");
     const t = await rejectsWith(runner.run(faulty(2)), TypeError, /bad pixels/);
     assert.equal(t.name, "TypeError");
-    await rejectsWith(runner.run(faulty(6)), Error, /not structured-cloneable/);
+    // a function in the result: refused before it is sent, with where it is
+    await rejectsWith(
+      runner.run(faulty(6)),
+      ResultError,
+      /is not JSON: result\.callback is a function/,
+    );
     assert.equal(await runner.run(faulty(0)), "ok");
     assert.equal(runner.restarts, 0);
     assert.deepEqual(events.filter((e) => e.type !== "warning"), []);
@@ -199,6 +207,59 @@ Deno.test("a worker that crashes is restarted and the pending run rejects", asyn
     assert.equal(await runner.run(faulty(0)), "ok");
   } finally {
     await runner.dispose();
+  }
+});
+
+Deno.test("a plugin that calls Deno.exit crashes its run at once; the worker restarts", async () => {
+  const events: WorkerRunnerEvent[] = [];
+  // the timeout is far beyond the liveness bound: only noticing the exit itself can pass
+  const runner = new WorkerRunner(fixture("hard_exit.ts"), {
+    timeoutMs: 60_000,
+    onEvent: (e) => events.push(e),
+  });
+  try {
+    await runner.init({ exitAt: 2 });
+    const at = (index: number) => [frame([0, 0, 0], index)];
+    assert.deepEqual(await runner.run(at(1)), { index: 1 });
+    await within(
+      20_000,
+      "the run whose plugin called Deno.exit",
+      rejectsWith(
+        runner.run(at(2)),
+        WorkerCrashError,
+        /^HardExit: the worker crashed: the plugin called Deno\.exit\(3\)$/,
+      ),
+    );
+    assert.equal(runner.restarts, 1);
+    assert.equal(runner.disabled, false);
+    assert.deepEqual(await within(20_000, "the next run", runner.run(at(3))), { index: 3 });
+    assert.deepEqual(await runner.run(at(4)), { index: 4 });
+    assert.equal(events.filter((e) => e.type === "restart").length, 1);
+  } finally {
+    await runner.dispose();
+  }
+});
+
+Deno.test("a result JSON cannot encode rejects that run with a ResultError; no restart", async () => {
+  for (
+    const [bad, why] of [
+      ["bigint", /result\.n is a BigInt/],
+      ["circular", /result\.self is circular/],
+      ["function", /result\.f is a function/],
+    ] as const
+  ) {
+    const runner = new WorkerRunner(fixture("hard_result.ts"), { onEvent: () => {} });
+    try {
+      await runner.init({ bad, at: 2 });
+      const one = [frame([0, 0, 0])];
+      assert.deepEqual(await runner.run(one), { n: 1 });
+      const e = await rejectsWith(runner.run(one), ResultError, why);
+      assert.match(e.message, /^HardResult: the result is not JSON: /);
+      assert.deepEqual(await runner.run(one), { n: 3 });
+      assert.equal(runner.restarts, 0);
+    } finally {
+      await runner.dispose();
+    }
   }
 });
 

@@ -7,6 +7,7 @@
  */
 import type { Frame } from "../frame.ts";
 import { errorMessage } from "../errors.ts";
+import { checkResult } from "../worker/result.ts";
 import type { FramePool } from "../frame_pool.ts";
 import type { Observers } from "../observe/fanout.ts";
 import type { Mode } from "../observe/observer.ts";
@@ -48,7 +49,11 @@ export interface RunPolicy {
   end(run: RunContext, source: SourceRun): Promise<void>;
 }
 
-/** Runs one instance on prepared frames and times it; a throw becomes an error record. */
+/**
+ * Runs one instance on prepared frames and times it. Every run gives a record: a throw, a
+ * timeout or a result that cannot be written as JSON becomes an error record
+ * (`<algo>: the result is not JSON: ...`), and an `undefined` result is recorded as `null`.
+ */
 export async function runOnce(
   run: RunContext,
   pool: AlgoPool,
@@ -62,12 +67,22 @@ export async function runOnce(
   const started = performance.now();
   let record: AlgoRecord;
   try {
-    record = source.record(pool, newest, {
-      result: await pool.call(instance, input, run.framePool),
-    });
+    const value = await pool.call(instance, input, run.framePool);
+    // a worker checked its result before sending it; an inline result is checked here
+    const result = pool.inline ? checkResult(value, pool.name) : value ?? null;
+    record = source.record(pool, newest, { result });
   } catch (e) {
-    record = source.record(pool, newest, { error: errorMessage(e) });
+    record = source.record(pool, newest, { error: messageOf(e) });
   }
   const now = performance.now();
   return { record, timing: { runMs: now - started, lagMs: now - arrival, instance } };
+}
+
+/** An error's message for a record; never throws (a thrown value may not convert to text). */
+function messageOf(e: unknown): string {
+  try {
+    return errorMessage(e) || "the run failed";
+  } catch {
+    return "the run failed with a value that cannot be shown";
+  }
 }

@@ -122,8 +122,9 @@ export class WorkerChannel {
     const { plugin, label, sourceUrl } = this.#o;
     const name = this.#o.name();
     const workerUrl = new URL("./entry.ts", import.meta.url).href;
-    const entry = `import * as plugin from ${JSON.stringify(plugin)};\n` +
-      `import { serve } from ${JSON.stringify(workerUrl)};\n` +
+    // entry.ts first: evaluating it guards Deno.exit before any plugin code runs
+    const entry = `import { serve } from ${JSON.stringify(workerUrl)};\n` +
+      `import * as plugin from ${JSON.stringify(plugin)};\n` +
       `serve(plugin, ${JSON.stringify(label)});\n`;
     const options: WorkerOptions & { deno?: { permissions: WorkerPermissions } } = {
       type: "module",

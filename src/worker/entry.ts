@@ -8,11 +8,18 @@
  *
  * The messages exchanged with the host are described in `protocol.ts`.
  *
+ * A plugin that calls `Deno.exit()` (or `self.close()`) would end its worker silently: Deno
+ * gives the host no event for it, so the run would only fail at its timeout. Evaluating this
+ * module therefore replaces both, in a worker, with functions that first report a crash to the
+ * host and then end the worker. The generated entry imports this module before the plugin, so
+ * the replacements are in place before any plugin code runs (see {@link guardExit}).
+ *
  * @module
  */
 import type { AlgoContext, AlgoLike } from "../algo/algo.ts";
 import { algoClassOf } from "../plugin/load.ts";
 import { errorMessage } from "../errors.ts";
+import { jsonProblem } from "./result.ts";
 import {
   type FrameLayout,
   framesOf,
@@ -21,6 +28,50 @@ import {
   type ToWorker,
   transferable,
 } from "./protocol.ts";
+
+/**
+ * In a worker, replaces `Deno.exit` and `close` with versions that post a `crashed` message
+ * (naming the call) before they end the worker, so the host notices at once and restarts it.
+ * The replacements cannot be reassigned. Returns whether it installed them (`false` outside a
+ * worker, or when already installed). This module calls it as it is evaluated.
+ *
+ * @example
+ * ```ts ignore
+ * // inside a worker, before the plugin module is evaluated:
+ * import { guardExit } from "./entry.ts";
+ * guardExit(); // false: evaluating entry.ts already did it
+ * ```
+ */
+export function guardExit(): boolean {
+  const scope = globalThis as unknown as Partial<WorkerScope> & { close?: () => void };
+  const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope ===
+      "function" && typeof scope.postMessage === "function";
+  if (!inWorker || guarded) return false;
+  guarded = true;
+  const report = (message: string): void => {
+    try {
+      scope.postMessage!({ type: "crashed", message });
+    } catch { /* the host will see the worker gone at its timeout */ }
+  };
+  const exit = Deno.exit;
+  const close = scope.close;
+  const lock = (target: object, key: string, value: unknown) =>
+    Object.defineProperty(target, key, { value, writable: false, configurable: false });
+  lock(Deno, "exit", (code?: number): never => {
+    report(`the plugin called Deno.exit(${code ?? ""})`);
+    return exit(code);
+  });
+  if (typeof close === "function") {
+    lock(globalThis, "close", () => {
+      report("the plugin closed its worker (self.close())");
+      close.call(globalThis);
+    });
+  }
+  return true;
+}
+
+let guarded = false;
+guardExit();
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
@@ -47,8 +98,8 @@ interface WorkerScope {
  * @example
  * ```ts ignore
  * // The entry module WorkerRunner generates for each worker:
- * import * as plugin from "file:///srv/plugins/motion.ts";
  * import { serve } from "./entry.ts";
+ * import * as plugin from "file:///srv/plugins/motion.ts";
  * serve(plugin, "./plugins/motion.ts");
  * ```
  */
@@ -103,6 +154,17 @@ export function serve(module: Record<string, unknown>, label: string): void {
       value = await algo.run(frames);
     } catch (e) {
       post({ type: "result", id, ok: false, error: toRemoteError(e), buffers }, back);
+      return;
+    }
+    // A result JSON cannot encode would fail in every sink later: refuse it here.
+    const problem = jsonProblem(value);
+    if (problem !== undefined) {
+      const error = {
+        name: "ResultError",
+        message: `the result is not JSON: ${problem}`,
+        kind: "result" as const,
+      };
+      post({ type: "result", id, ok: false, error, buffers }, back);
       return;
     }
     try {

@@ -62,8 +62,11 @@ export interface RemoteError {
   name: string;
   /** The error's message. */
   message: string;
-  /** `plugin` for a contract violation (missing default export, no `run`...). */
-  kind?: "plugin";
+  /**
+   * `plugin` for a contract violation (missing default export, no `run`...); `result` for a
+   * result that cannot be written as JSON.
+   */
+  kind?: "plugin" | "result";
 }
 
 /**

@@ -35,11 +35,13 @@ import {
 } from "./options.ts";
 import { FramePacker } from "./packer.ts";
 import { type FromWorker, remoteError } from "./protocol.ts";
+import { ResultError } from "./result.ts";
 import { isWorkerSandboxAvailable, SANDBOX_FLAG, type WorkerPermissions } from "./sandbox.ts";
 
 export type { PluginPermissions } from "../algo/permissions.ts";
 export type { WorkerPluginSource, WorkerRunnerEvent, WorkerRunnerOptions } from "./options.ts";
 export { isWorkerSandboxAvailable } from "./sandbox.ts";
+export { ResultError } from "./result.ts";
 export {
   WorkerCrashError,
   WorkerDisabledError,
@@ -58,10 +60,12 @@ export {
  *   pool: the worker hands it back with the result), so the caller's buffers stay valid.
  *   `runTransfer(frames)` hands over the frames' own buffers instead (no copy; they are
  *   detached on this side).
- * - An error thrown by the plugin's `run` rejects that run; the worker stays up.
- * - A run longer than `timeoutMs`, or a crash (an uncaught error in the worker), terminates
- *   the worker, rejects the run with {@link WorkerTimeoutError} / {@link WorkerCrashError} and
- *   starts a new worker with the same `init` options. After `maxRestarts` consecutive
+ * - An error thrown by the plugin's `run` rejects that run; the worker stays up. So does a
+ *   result JSON cannot encode (a BigInt, a circular object...): {@link ResultError}.
+ * - A run longer than `timeoutMs`, or a crash (an uncaught error in the worker, or the plugin
+ *   calling `Deno.exit()`, noticed at once), terminates the worker, rejects the run with
+ *   {@link WorkerTimeoutError} / {@link WorkerCrashError} and starts a new worker with the
+ *   same `init` options. After `maxRestarts` consecutive
  *   failures the runner is disabled: runs reject with {@link WorkerDisabledError}.
  * - Sandboxed (the default when available), the worker has exactly the permissions given:
  *   none unless `permissions` / `extraRead` grant them. See {@link WorkerRunnerOptions.sandbox}.
@@ -317,7 +321,12 @@ export class WorkerRunner implements AlgoRunner, AsyncDisposable {
       if (pooled) this.#packer.release(buffer);
       else recycle?.(buffer);
     }
-    if (!reply.ok) throw remoteError(reply.error);
+    if (!reply.ok) {
+      if (reply.error?.kind === "result") {
+        throw new ResultError(`${this.name}: ${reply.error.message}`);
+      }
+      throw remoteError(reply.error);
+    }
     return reply.value;
   }
 

@@ -34,40 +34,123 @@ export interface Banner {
   height: number;
 }
 
+/** The filter that prints each decoded frame's pts on stderr (no checksums: cheap). */
+export const SHOWINFO = "showinfo=checksum=0";
+
+/** ffmpeg's log level with level tags, so error lines can be told from info lines. */
+export const LOG_LEVEL = ["-loglevel", "level+info", "-nostats"];
+
+const SHOWINFO_LINE = /\[Parsed_showinfo_\d+ @ [^\]]*\] (?:\[\w+\] )?(.*)/;
+const LEVEL_TAG = /^((?:\[[^\]]* @ [^\]]*\] )?)\[(\w+)\] ?/;
+
 /**
- * Drains ffmpeg's stderr (keeping the last 8 KiB for error messages) and, when asked, parses
- * the banner it prints before the first frame.
+ * Drains ffmpeg's stderr (run with {@link LOG_LEVEL}). Keeps the error lines (and the last
+ * few others) for messages, parses the banner printed before the first frame when asked, and
+ * reads the pts that {@link SHOWINFO} prints for each decoded frame.
  */
 export class StderrLog {
+  /** The error lines (or, when there are none, the last lines), once stderr ends. */
   readonly done: Promise<string>;
   readonly banner: Promise<Banner | undefined>;
+  /** Frames that showinfo reported, i.e. decoded (after a seek). */
+  decoded = 0;
+  /** Lines ffmpeg logged at error level or worse. */
+  errors: string[] = [];
+  /** The time of the first decoded frame (NaN until then, or without a pts). */
+  firstTime = NaN;
   #found!: (banner: Banner | undefined) => void;
+  #timeBase = NaN;
+  #times: number[] = [];
+  #first = 0; // source frame number of #times[0]
+  #ended = false;
+  #wake: (() => void) | undefined;
 
   constructor(stream: ReadableStream<Uint8Array>, parseBanner: boolean) {
     this.banner = new Promise((resolve) => this.#found = resolve);
     this.done = this.#drain(stream, parseBanner);
   }
 
+  /**
+   * The presentation time in seconds of decoded frame `n` (0-based, after the seek), waiting
+   * for its showinfo line; NaN when ffmpeg gave none. Frames before `n` are forgotten.
+   */
+  async time(n: number): Promise<number> {
+    while (this.#first + this.#times.length <= n && !this.#ended) {
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    const drop = Math.min(this.#times.length, n - this.#first);
+    if (drop > 0) {
+      this.#times.splice(0, drop);
+      this.#first += drop;
+    }
+    return n >= this.#first && n - this.#first < this.#times.length
+      ? this.#times[n - this.#first]
+      : NaN;
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #line(line: string, rest: string[]): void {
+    const info = SHOWINFO_LINE.exec(line);
+    if (info) {
+      const frame = /^n:\s*\d+ pts:\s*(\S+)/.exec(info[1]);
+      if (frame) {
+        const time = Number(frame[1]) * this.#timeBase; // "NOPTS" gives NaN
+        if (this.decoded++ === 0) this.firstTime = time;
+        this.#times.push(time);
+        this.#notify();
+        return;
+      }
+      const tb = /^config in time_base: (\d+)\/(\d+)/.exec(info[1]);
+      if (tb) this.#timeBase = Number(tb[1]) / Number(tb[2]);
+      return;
+    }
+    const tag = LEVEL_TAG.exec(line);
+    const level = tag?.[2];
+    const clean = tag ? tag[1] + line.slice(tag[0].length) : line;
+    if (level === "error" || level === "fatal" || level === "panic") {
+      this.errors.push(clean);
+      if (this.errors.length > 20) this.errors.shift();
+    } else if (clean.trim()) {
+      rest.push(clean);
+      if (rest.length > 20) rest.shift();
+    }
+  }
+
   async #drain(stream: ReadableStream<Uint8Array>, parseBanner: boolean): Promise<string> {
     const decoder = new TextDecoder();
-    let tail = "";
+    let partial = "";
+    const rest: string[] = [];
     let head = parseBanner ? "" : undefined;
-    for await (const chunk of stream) {
-      const text = decoder.decode(chunk, { stream: true });
-      tail = (tail + text).slice(-8192);
-      if (head === undefined) continue;
-      head += text;
-      const banner = parseBannerText(head);
-      if (banner) {
-        this.#found(banner);
-        head = undefined;
-      } else if (head.length > 1 << 20) head = head.slice(-65536);
+    try {
+      for await (const chunk of stream) {
+        const text = decoder.decode(chunk, { stream: true });
+        const lines = (partial + text).split("\n");
+        partial = lines.pop()!;
+        for (const line of lines) this.#line(line, rest);
+        if (head === undefined) continue;
+        head += text;
+        const banner = parseBannerText(head);
+        if (banner) {
+          this.#found(banner);
+          head = undefined;
+        } else if (head.length > 1 << 20) head = head.slice(-65536);
+      }
+      if (partial) this.#line(partial, rest);
+    } finally {
+      this.#ended = true;
+      this.#notify();
+      this.#found(undefined);
     }
-    this.#found(undefined);
-    return tail;
+    return (this.errors.length ? this.errors : rest).join("\n");
   }
 }
 
+/** Parses the input and output banner ffmpeg prints before its first frame. */
 export function parseBannerText(text: string): Banner | undefined {
   const split = text.indexOf("Output #0");
   if (split < 0) return undefined;

@@ -54,7 +54,18 @@ export function validateSource(source: string): void {
       `source '${source}' starts with '-': ffmpeg would read it as an option (use ./${source})`,
     );
   }
-  if (sourceKind(source) !== "file") return;
+  const kind = sourceKind(source);
+  if (kind === "device") {
+    // a missing camera is bad input, not a live source to reconnect to
+    try {
+      Deno.statSync(source);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw new SourceError(`${source}: no such device`);
+      // any other trouble (no read permission for the check) is left to ffmpeg to report
+    }
+    return;
+  }
+  if (kind !== "file") return;
   if (source.startsWith("file:")) source = new URL(source).pathname;
   let info: Deno.FileInfo;
   try {

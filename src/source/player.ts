@@ -288,6 +288,7 @@ export class Player {
             sourceId: this.id,
             pool: options.pool,
             signal: session.signal,
+            onWarning: (message) => onEvent({ type: "warning", message }),
             // Frames not played are dropped before they are handed out, so their buffers go
             // straight back to the pool and never count against the frames kept alive.
             skip: (frame) => {

@@ -55,7 +55,7 @@ interface ProbeStream {
 function fromFfprobe(json: string, source: string, liveKind: boolean): SourceInfo {
   const parsed = JSON.parse(json) as {
     streams?: ProbeStream[];
-    format?: { duration?: string };
+    format?: { duration?: string; format_name?: string };
   };
   const stream = parsed.streams?.[0];
   if (!stream || !stream.width || !stream.height) {
@@ -66,6 +66,18 @@ function fromFfprobe(json: string, source: string, liveKind: boolean): SourceInf
   const fps = avg > 0 && avg < 1000 ? avg : nominal;
   if (!(fps > 0)) throw new SourceError(`${source}: cannot tell the frame rate`);
   const duration = Number(stream.duration ?? parsed.format?.duration);
+  // a still image (PNG, JPEG, ...) has no duration: it plays as a one-frame file
+  const image = /^(image2|\w+_pipe)$/.test(parsed.format?.format_name ?? "");
+  if (image && !(duration > 0) && !liveKind) {
+    return {
+      width: stream.width,
+      height: stream.height,
+      fps,
+      frameCount: 1,
+      duration: 1 / fps,
+      live: false,
+    };
+  }
   const known = Number.isFinite(duration) && duration > 0 && !liveKind;
   const frames = Number(stream.nb_frames);
   return {
@@ -126,7 +138,8 @@ export async function probe(
         "-select_streams",
         "v:0",
         "-show_entries",
-        "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration",
+        "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration," +
+        "format_name",
         "-of",
         "json",
         "--",

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { StderrLog } from "./banner.ts";
+import { LOG_LEVEL, SHOWINFO, StderrLog } from "./banner.ts";
 import { DecodeError, InputError, SourceError } from "../errors.ts";
 import { locateFfmpeg } from "./ffmpeg.ts";
 import {
@@ -84,6 +84,12 @@ export interface ReadOptions {
   skip?: (frame: Frame) => boolean;
   /** Aborting it kills ffmpeg and ends the iteration quietly (no error). */
   signal?: AbortSignal;
+  /**
+   * Receives a warning when ffmpeg reported errors but still ended well (a truncated or
+   * damaged file): the message names the frames decoded. The player turns it into a
+   * `warning` event.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -202,7 +208,8 @@ export class FFmpegProducer implements FrameSource {
   args(source: string | ParsedSource, options: ReadOptions): string[] {
     const parsed = parseSource(source);
     const { info, position = 0 } = options;
-    const filters: string[] = [];
+    // showinfo comes first, so it reports every decoded frame's pts (the frame's `time`)
+    const filters: string[] = [SHOWINFO];
     const flags = this.#options.scaleFlags ?? "bicubic";
     if (info) {
       const { width, height } = this.outputSize(info);
@@ -220,7 +227,7 @@ export class FFmpegProducer implements FrameSource {
     return [
       "-hide_banner",
       "-nostdin",
-      ...(info ? ["-loglevel", "error"] : ["-loglevel", "info", "-nostats"]),
+      ...LOG_LEVEL,
       ...parsed.inputOptions,
       ...(this.#options.inputOptions ?? []),
       ...(options.inputOptions ?? []),
@@ -296,7 +303,8 @@ export class FFmpegProducer implements FrameSource {
       }
       const size = frameBytes(width, height, this.format);
       const ratio = options.fps ? Math.min(1, options.fps / info.fps) : 1;
-      // Frame times assume a constant source rate: the first frame at or after `position`.
+      // Only when ffmpeg gives no pts: times that assume a constant rate, the first frame at
+      // or after `position`.
       const firstSourceFrame = Math.ceil(position * info.fps - 1e-6);
       // With known info ffmpeg drops frames itself; otherwise every frame arrives and the
       // same rule drops them here.
@@ -324,6 +332,12 @@ export class FFmpegProducer implements FrameSource {
           }
           index = played++;
         }
+        // time: a file frame's own pts (variable rates too), which count from the seek
+        // position. A live source keeps counting frames at its nominal rate.
+        const pts = info.live ? NaN : await log.time(offset) + position;
+        const time = Number.isFinite(pts)
+          ? Math.round(pts * 1e6) / 1e6
+          : (firstSourceFrame + offset) / info.fps;
         const frame: Frame = {
           data: value,
           width,
@@ -331,7 +345,7 @@ export class FFmpegProducer implements FrameSource {
           format: this.format,
           index,
           source: options.sourceId ?? "main",
-          time: (firstSourceFrame + offset) / info.fps,
+          time,
         };
         if (options.skip?.(frame)) {
           pool.release(buffer);
@@ -353,6 +367,17 @@ export class FFmpegProducer implements FrameSource {
         }`;
         // deno-lint-ignore no-unsafe-finally
         throw count === 0 ? new SourceError(message) : new DecodeError(message);
+      }
+      // a file that ends with errors logged (a live stream's end is the player's business)
+      if (finished && status.success && log.errors.length > 0 && options.info?.live === false) {
+        const total = options.info?.frameCount;
+        const skipped = Math.ceil(position * (options.info?.fps ?? 0) - 1e-6);
+        const of = total != null ? ` of ${Math.max(0, total - skipped)}` : "";
+        options.onWarning?.(
+          `${url} is damaged or truncated: decoded ${log.decoded}${of} frames (ffmpeg: ${
+            lastErrorLine(text, url)
+          })`,
+        );
       }
     }
   }

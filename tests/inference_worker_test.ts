@@ -456,32 +456,36 @@ Deno.test("sandbox via Inference: reads are denied unless granted or named in th
     await Deno.writeTextFile(secret, "password");
     // the path as character codes: not a string in the options, so not granted by them
     const target = [...secret].map((c) => c.charCodeAt(0));
-    const { inference, events } = withEvents();
+    // files named in the options are granted only under the plugin base (or working) folder
+    // (docs/contract.md §2.5): the base is the temp folder, the fixture loads by absolute path
+    const events: string[] = [];
+    const inference = new Inference(new Dispatcher(), { pluginBase: dir, log: false });
+    inference.observe({ onAlgo: (e) => events.push(e.message) });
     const schedule = { frameCount: 1, frameStep: 0, interval: 0.4 };
     try {
-      await inference.loadAlgo(FIXTURE("inf_reader.ts"), {
+      await inference.loadAlgo(`${ROOT}/${FIXTURE("inf_reader.ts")}`, {
         ...schedule,
         name: "denied",
         options: { target },
       });
-      await inference.loadAlgo(FIXTURE("inf_reader.ts"), {
+      await inference.loadAlgo(`${ROOT}/${FIXTURE("inf_reader.ts")}`, {
         ...schedule,
         name: "granted",
         permissions: { read: [secret] },
         options: { target },
       });
-      await inference.loadAlgo(FIXTURE("inf_reader.ts"), {
+      await inference.loadAlgo(`${ROOT}/${FIXTURE("inf_reader.ts")}`, {
         ...schedule,
         name: "model",
         options: { model },
       });
-      await inference.loadAlgo(FIXTURE("inf_reader.ts"), {
+      await inference.loadAlgo(`${ROOT}/${FIXTURE("inf_reader.ts")}`, {
         ...schedule,
         name: "model-and-secret",
         options: { model, target },
       });
       // directories named in the options are never granted, not even "/" or the temp dir
-      await inference.loadAlgo(FIXTURE("inf_reader.ts"), {
+      await inference.loadAlgo(`${ROOT}/${FIXTURE("inf_reader.ts")}`, {
         ...schedule,
         name: "dirs",
         options: { target, root: "/", dir, here: "." },

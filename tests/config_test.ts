@@ -236,3 +236,44 @@ Deno.test("config: duplicate or bad source ids, and bad source keys, name the li
   fails("source: a.mp4\ncontrol: { listen: '0.0.0.0:8600' }\n", 2, "requires a token");
   fails("source: a.mp4\ncontrol: { listen: 'localhost:99999' }\n", 2, "port");
 });
+
+Deno.test("config: a config over the 1 MiB cap is refused before parsing, in one line", async () => {
+  const text = "source: a.mp4\n" + `note: "${"x".repeat(1024 * 1024)}"\n`;
+  assert.throws(() => parseConfig(text, "/tmp/big.yaml"), (e: Error) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /^\/tmp\/big\.yaml: the config is too large \(\d+\+? bytes; the limit/);
+    assert.ok(!e.message.includes("\n"));
+    return true;
+  });
+  // multi-byte text: the cap counts UTF-8 bytes
+  const wide = "source: a.mp4\n" + `note: "${"é".repeat(600 * 1024)}"\n`;
+  assert.throws(() => parseConfig(wide, "w.yaml"), /w\.yaml: the config is too large/);
+  await withTempDir(async (dir) => {
+    const file = await writeText(`${dir}/big.yaml`, text);
+    await assert.rejects(loadConfig(file), (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /big\.yaml: the config is too large/);
+      return true;
+    });
+  });
+});
+
+Deno.test("config: 20k option keys parse; a duplicate key is still an error with its line", () => {
+  const keys = Array.from({ length: 20_000 }, (_, i) => `      k${i}: ${i}`);
+  const text = `source: a.mp4\nalgos:\n  - plugin: p.ts\n    options:\n${keys.join("\n")}\n`;
+  const config = parseConfig(text, "/tmp/p.yaml");
+  const options = config.algos[0].options as Record<string, number>;
+  assert.equal(Object.keys(options).length, 20_000);
+  assert.equal(options.k19999, 19_999);
+  const dup = `source: a.mp4\nalgos:\n  - plugin: p.ts\n    options:\n${keys.join("\n")}\n` +
+    "      k7: 1\n";
+  assert.throws(() => parseConfig(dup, "/tmp/p.yaml"), (e: Error) => {
+    assert.ok(e instanceof ConfigError);
+    assert.equal(e.message, `/tmp/p.yaml:${20_005}: duplicate key 'k7'`);
+    return true;
+  });
+  assert.throws(
+    () => parseConfig("source: a.mp4\nfps: 2\nfps: 3\n", "q.yaml"),
+    /q\.yaml:3: duplicate key 'fps'/,
+  );
+});

@@ -1,7 +1,7 @@
 /**
  * SIGINT and SIGTERM on a realtime CLI run: the first signal stops gracefully (the run ends,
- * sinks are closed, exit 130 with a complete JSONL file and no ffmpeg left); a second one
- * forces the exit.
+ * sinks are closed, exit 130 with a complete JSONL file and no ffmpeg left); a second one, more
+ * than a second later, forces the exit.
  *
  * The CLI runs as a subprocess (`deno run -A src/cli/main.ts run CONFIG --mode realtime --out F`)
  * on a generated 20 s clip with plugins/motion.ts.
@@ -102,9 +102,10 @@ async function startRun(dir: string, config: string, newSession = false): Promis
   const out = `${dir}/out.jsonl`;
   const run = new CliRun(["run", config, "--mode", "realtime", "--out", out], { newSession });
   try {
-    // the JSONL sink opens its .partial file just before play starts (startup may compile)
+    // the JSONL sink opens its .partial file before the plugins load (startup may compile);
+    // ffmpeg starts once they have loaded
     await waitUntil(60_000, "the CLI run to start", async () => {
-      if (await exists(`${out}.partial`)) return true;
+      if (await exists(`${out}.partial`) && (await ffmpegProcesses(dir)).length > 0) return true;
       const status = await Promise.race([run.child.status, delay(0).then(() => undefined)]);
       if (status) throw new Error(`the CLI exited early (${status.code}): ${run.stderr}`);
       return false;
@@ -199,6 +200,8 @@ Deno.test("signal: a second SIGINT forces the exit while runs are still in fligh
     try {
       run.child.kill("SIGINT");
       await waitUntil(10_000, "the first stop to begin", () => /stopping/.test(run.stderr));
+      // signals within a second of the first are the same Ctrl-C delivered twice
+      await delay(1500);
       run.child.kill("SIGINT");
       const status = await run.finish(10_000, "the CLI to exit on the second SIGINT");
       assert.equal(status.signal, null);

@@ -19,6 +19,8 @@ import {
 } from "../source/spec.ts";
 import {
   bool,
+  checkConfigSize,
+  checkDuplicateKeys,
   checkKeys,
   describe,
   isRecord,
@@ -27,6 +29,7 @@ import {
   mapping,
   num,
   type Path,
+  readConfigText,
   resolvePath,
   str,
 } from "./yaml_check.ts";
@@ -187,14 +190,17 @@ function pluginKeys(
  * ```
  */
 export function parseConfig(text: string, file: string): PipelineConfig {
+  checkConfigSize(text, file);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  // uniqueKeys off: its check is quadratic in a mapping's size; checkDuplicateKeys is linear
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length) {
     const e = doc.errors[0];
     const line = lines.linePos(e.pos[0]).line;
     throw new ConfigError(`${file}:${line}: invalid YAML: ${e.message.split("\n")[0]}`);
   }
   const at: Locator = new Locator(file, doc, lines);
+  checkDuplicateKeys(at);
   const raw = doc.toJS() as unknown;
   if (!isRecord(raw)) at.fail([], `the config must be a mapping (got ${describe(raw)})`);
   checkKeys(at, [], raw, [
@@ -335,12 +341,5 @@ export function parseConfig(text: string, file: string): PipelineConfig {
  * ```
  */
 export async function loadConfig(file: string): Promise<PipelineConfig> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new ConfigError(`${file}: no such file`);
-    throw new ConfigError(`${file}: cannot read (${(e as Error).message})`);
-  }
-  return parseConfig(text, file);
+  return parseConfig(await readConfigText(file), file);
 }

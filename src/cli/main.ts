@@ -99,7 +99,7 @@ async function runCommand(args: string[]): Promise<number> {
   }
   const config: PipelineConfig = await loadConfig(positionals[0]);
   const sources: SourceSpec[] = values.source !== undefined
-    ? [{ id: "main", url: values.source }]
+    ? [{ id: "main", url: localPath(values.source) }]
     : config.sources;
   if (sources.length === 0) {
     throw new InputError("no source: set 'source' or 'sources' in the config, or pass --source");
@@ -123,14 +123,24 @@ async function runCommand(args: string[]): Promise<number> {
   const inference = new Inference(dispatcher);
   if (!values.quiet && Deno.stderr.isTerminal()) inference.observe(new ProgressBar());
   let control: ControlServer | undefined;
+  const files: JsonlSink[] = [];
+  const interrupt = new Interrupts(inference, files);
   try {
+    // every output is checked (and locked) before any plugin loads or source opens
+    const named = [...config.sinks.map((s) => s.path), ...(values.out ? [values.out] : [])];
+    // the same file named twice (a config sink and --out) is written once
+    const paths = [...new Set(named.map(localPath))];
+    for (const path of paths) {
+      const sink = await JsonlSink.open(path);
+      files.push(sink);
+      dispatcher.addSink(sink);
+    }
+    if (paths.length === 0) dispatcher.addSink(new StdoutSink());
+    interrupt.listen();
     const players = sources.map((spec) => ({ spec, player: createPlayer(spec) }));
     // a bad lone source fails before any plugin starts
     if (players.length === 1) await players[0].player.open();
     for (const algo of config.algos) await loadAlgo(inference, algo);
-    const paths = [...config.sinks.map((s) => s.path), ...(values.out ? [values.out] : [])];
-    for (const path of paths) dispatcher.addSink(await JsonlSink.open(path));
-    if (paths.length === 0) dispatcher.addSink(new StdoutSink());
     for (const { spec, player } of players) {
       inference.addSource(player, {
         fps: spec.fps ?? fps,
@@ -150,17 +160,9 @@ async function runCommand(args: string[]): Promise<number> {
       });
       if (!values.quiet) print(`stream-infer: control API on ${control.url}`, "stderr");
     }
-    let interrupted = 0;
-    const onSignal = () => {
-      if (++interrupted > 1) {
-        print("stream-infer: second interrupt: exiting now", "stderr");
-        Deno.exit(130);
-      }
-      print("stream-infer: stopping (interrupt again to force)", "stderr");
-      inference.stop();
-    };
-    const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-    for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+    if (interrupt.count) return 130;
+    // from here on a run that fails midway still leaves the records it collected
+    for (const file of files) file.keep();
     let summary: RunSummary;
     try {
       summary = await inference.start(undefined, { mode });
@@ -169,8 +171,6 @@ async function runCommand(args: string[]): Promise<number> {
       const states = Object.values(inference.metrics().sources).map((s) => s.state);
       if (e instanceof StreamInferError && states.every((s) => s === "failed")) return e.exitCode;
       throw e;
-    } finally {
-      for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
     }
     if (!values.quiet) print(formatSummary(summary, inference.metrics(), mode), "stderr");
     // a failed or lost source was reported on stderr when it happened
@@ -178,12 +178,85 @@ async function runCommand(args: string[]): Promise<number> {
       s.state === "failed" || s.state === "lost"
     );
     if (troubled) return 1;
-    return interrupted ? 130 : 0;
+    return interrupt.count ? 130 : 0;
   } finally {
+    interrupt.unlisten();
     await control?.shutdown();
     await dispatcher.abort();
     await inference.dispose();
   }
+}
+
+/**
+ * SIGINT and SIGTERM of a run. Signals within {@link SIGNAL_WINDOW_MS} of the first count as
+ * one: under `deno task` (or `timeout`) one Ctrl-C reaches the CLI twice, from the terminal's
+ * process group and forwarded by the runner. The first stops the run; a later one forces the
+ * exit, after writing what the file sinks hold.
+ */
+class Interrupts {
+  count = 0;
+  #first = 0;
+  readonly #signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  #listening = false;
+
+  constructor(readonly inference: Inference, readonly files: JsonlSink[]) {}
+
+  readonly #on = () => {
+    const now = performance.now();
+    if (this.count > 0) {
+      if (now - this.#first < SIGNAL_WINDOW_MS) return; // the same Ctrl-C, delivered twice
+      print("stream-infer: second interrupt: exiting now", "stderr");
+      for (const file of this.files) {
+        try {
+          file.exitSync();
+        } catch (e) {
+          print(`stream-infer: ${file.path}: ${oneLine(errorText(e))}`, "stderr");
+        }
+      }
+      Deno.exit(130);
+    }
+    this.count = 1;
+    this.#first = now;
+    print("stream-infer: stopping (interrupt again to force)", "stderr");
+    this.inference.stop();
+  };
+
+  listen(): void {
+    for (const signal of this.#signals) Deno.addSignalListener(signal, this.#on);
+    this.#listening = true;
+  }
+
+  unlisten(): void {
+    if (!this.#listening) return;
+    this.#listening = false;
+    for (const signal of this.#signals) Deno.removeSignalListener(signal, this.#on);
+  }
+}
+
+/** Signals this close to the first one are the same interrupt delivered twice. */
+const SIGNAL_WINDOW_MS = 1000;
+
+/** A `file:` URL as a local path (percent-decoded); anything else as it is. */
+function localPath(path: string): string {
+  if (!/^file:/i.test(path)) return path;
+  try {
+    return decodeURIComponent(new URL(path).pathname);
+  } catch {
+    throw new InputError(`not a valid file: URL: ${path}`);
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The first non-empty line of an error message, without terminal colour codes. */
+function oneLine(text: string): string {
+  // deno-lint-ignore no-control-regex
+  const plain = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+  return plain.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "error";
 }
 
 function loadAlgo(inference: Inference, { plugin, ...options }: AlgoConfig): Promise<void> {
@@ -216,7 +289,9 @@ export async function main(args: string[]): Promise<number> {
       }
       case "probe": {
         if (rest.length !== 1) throw new InputError("probe takes one SOURCE");
-        print(JSON.stringify(await probe(rest[0]), null, 2));
+        const info = await probe(localPath(rest[0]));
+        // a rational rate like 30000/1001 reads 29.97, not 29.97002997002997
+        print(JSON.stringify({ ...info, fps: Math.round(info.fps * 1000) / 1000 }, null, 2));
         return 0;
       }
       case undefined:
@@ -230,22 +305,39 @@ export async function main(args: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof StreamInferError) {
-      print(`stream-infer: ${e.message}`, "stderr");
+      print(`stream-infer: ${oneLine(e.message)}`, "stderr");
       return e.exitCode;
     }
+    const message = oneLine(errorText(e));
     const code = (e as { code?: string }).code;
     if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
-      print(`stream-infer: ${(e as Error).message} (see stream-infer help)`, "stderr");
+      print(`stream-infer: ${message} (see stream-infer help)`, "stderr");
       return 2;
     }
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      print(`stream-infer: missing permission: ${(e as Error).message}`, "stderr");
-      return 1;
+    if (e instanceof Deno.errors.NotCapable) {
+      print(`stream-infer: missing permission: ${message}`, "stderr");
+      return 2;
     }
-    print(`stream-infer: unexpected error: ${(e as Error)?.message ?? e}`, "stderr");
+    // a path the user gave that cannot be used: bad input, not a crash
+    for (const [kind, what] of FILE_ERRORS) {
+      if (e instanceof kind) {
+        print(`stream-infer: ${what}: ${message}`, "stderr");
+        return 2;
+      }
+    }
+    print(`stream-infer: unexpected error: ${message}`, "stderr");
     if (Deno.env.get("STREAM_INFER_DEBUG")) console.error(e);
     return 1;
   }
 }
+
+/** Errors about a path the user gave, and how they read on stderr (all exit 2). */
+const FILE_ERRORS: [new (...args: never[]) => Error, string][] = [
+  [Deno.errors.PermissionDenied, "permission denied"],
+  [Deno.errors.NotFound, "no such file"],
+  [Deno.errors.IsADirectory, "is a directory"],
+  [Deno.errors.NotADirectory, "not a directory"],
+  [Deno.errors.AlreadyExists, "already exists"],
+];
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -4,7 +4,7 @@
  * @module
  */
 import type { LineCounter, parseDocument } from "yaml";
-import { isMap, isPair, isScalar, isSeq } from "yaml";
+import { isMap, isPair, isScalar, isSeq, visit } from "yaml";
 import { ConfigError, InputError } from "../errors.ts";
 import { FieldError } from "../source/spec.ts";
 
@@ -58,6 +58,38 @@ export class Locator {
       `${this.file}:${this.line(path)}: ${where ? `${where}: ` : ""}${message}`,
     );
   }
+}
+
+/**
+ * Throws a {@link ConfigError} at the second occurrence of a key in any mapping. Linear in the
+ * document's size: one Set per mapping (the parser's own check, `uniqueKeys`, compares every key
+ * with every other and takes seconds on a mapping of 20k keys).
+ *
+ * @example
+ * ```ts
+ * import { LineCounter, parseDocument } from "yaml";
+ * const lines = new LineCounter();
+ * const doc = parseDocument("a: 1\na: 2\n", { lineCounter: lines, uniqueKeys: false });
+ * checkDuplicateKeys(new Locator("p.yaml", doc, lines)); // throws "p.yaml:2: duplicate key 'a'"
+ * ```
+ */
+export function checkDuplicateKeys(at: Locator): void {
+  visit(at.doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = pair.key.value;
+        if (seen.has(key)) {
+          const offset = pair.key.range?.[0] ?? 0;
+          throw new ConfigError(
+            `${at.file}:${at.lines.linePos(offset).line}: duplicate key '${String(key)}'`,
+          );
+        }
+        seen.add(key);
+      }
+    },
+  });
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -127,8 +159,102 @@ export function bool(at: Locator, path: Path, value: unknown): boolean {
 }
 
 export function resolvePath(baseDir: string, path: string): string {
+  if (/^file:/i.test(path)) {
+    // a file: URL is a local path, percent-encoded ("a%20b.mp4" is "a b.mp4")
+    try {
+      return decodeURIComponent(new URL(path).pathname);
+    } catch {
+      throw new InputError(`not a valid file: URL: ${path}`);
+    }
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || path.startsWith("/") || path.startsWith("-")) {
     return path;
   }
   return `${baseDir}/${path.replace(/^\.\//, "")}`;
+}
+
+/**
+ * Largest config file read, in bytes (1 MiB). A pipeline config is a few hundred bytes; the
+ * cap keeps a wrong file (a video, a log, `/dev/zero`) from taking the memory and time of a
+ * huge parse.
+ *
+ * @example
+ * ```ts
+ * console.log(MAX_CONFIG_BYTES); // 1048576
+ * ```
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Refuses a config text over {@link MAX_CONFIG_BYTES} (UTF-8) before it is parsed.
+ *
+ * @example
+ * ```ts
+ * checkConfigSize("source: a.mp4\n", "p.yaml"); // fine; a 2 MiB text throws a ConfigError
+ * ```
+ */
+export function checkConfigSize(text: string, file: string): void {
+  // one UTF-16 unit is 1 to 3 bytes of UTF-8: encode only when the length cannot tell
+  if (text.length > MAX_CONFIG_BYTES) throw tooLarge(file, `${text.length}+`);
+  if (text.length * 3 <= MAX_CONFIG_BYTES) return;
+  const size = new TextEncoder().encode(text).length;
+  if (size > MAX_CONFIG_BYTES) throw tooLarge(file, size);
+}
+
+function tooLarge(file: string, size: number | string): ConfigError {
+  return new ConfigError(
+    `${file}: the config is too large (${size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes)`,
+  );
+}
+
+/**
+ * Reads a config file as UTF-8 text, at most {@link MAX_CONFIG_BYTES} + 1 bytes of it, so an
+ * oversized file is refused unread. Every failure is a one-line {@link ConfigError}.
+ *
+ * @example
+ * ```ts
+ * const text = await readConfigText("examples/pipeline.yaml");
+ * ```
+ */
+export async function readConfigText(file: string): Promise<string> {
+  let handle: Deno.FsFile;
+  try {
+    handle = await Deno.open(file, { read: true });
+  } catch (e) {
+    throw readError(file, e);
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory) throw new ConfigError(`${file}: is a directory, not a config file`);
+    if (info.isFile && info.size > MAX_CONFIG_BYTES) throw tooLarge(file, info.size);
+    const buffer = new Uint8Array(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = await handle.read(buffer.subarray(length));
+      if (n === null) break;
+      length += n;
+    }
+    if (length > MAX_CONFIG_BYTES) throw tooLarge(file, `over ${MAX_CONFIG_BYTES}`);
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, length));
+    } catch {
+      throw new ConfigError(`${file}: not a text file (invalid UTF-8)`);
+    }
+  } catch (e) {
+    throw e instanceof ConfigError ? e : readError(file, e);
+  } finally {
+    handle.close();
+  }
+}
+
+function readError(file: string, e: unknown): ConfigError {
+  if (e instanceof Deno.errors.NotFound) return new ConfigError(`${file}: no such file`);
+  if (e instanceof Deno.errors.IsADirectory) {
+    return new ConfigError(`${file}: is a directory, not a config file`);
+  }
+  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
+    return new ConfigError(`${file}: cannot read (permission denied)`);
+  }
+  const message = (e as Error)?.message ?? String(e);
+  return new ConfigError(`${file}: cannot read (${message.split("\n")[0]})`);
 }

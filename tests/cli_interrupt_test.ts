@@ -1,0 +1,197 @@
+/**
+ * Interrupts and runtime failures of a CLI run keep the records collected so far:
+ *
+ * - Ctrl-C under `deno task cli` (the signal reaches the CLI twice: from the terminal's process
+ *   group and forwarded by the task runner) is one clean stop, with every record in the file;
+ * - a second, later interrupt forces the exit, and what the sink held is still written;
+ * - a killed ffmpeg fails the source, and the records so far stay in the file.
+ */
+import assert from "node:assert/strict";
+import { CLI, makeTestsrc, ROOT, withTempDir } from "./helpers.ts";
+import {
+  assertNoFfmpegLeft,
+  delay,
+  ffmpegProcesses,
+  readRecords,
+  waitUntil,
+  within,
+} from "./live_helpers.ts";
+
+/** A CLI subprocess (direct, or through `deno task cli` in a new session), output drained. */
+class CliRun {
+  readonly child: Deno.ChildProcess;
+  stdout = "";
+  stderr = "";
+  readonly #drained: Promise<void>;
+
+  constructor(args: string[], how: "direct" | "task") {
+    const [command, commandArgs] = how === "task"
+      // `setsid`: the task runner leads a new process group, like a shell job in a terminal
+      ? ["setsid", [Deno.execPath(), "task", "--quiet", "--config", `${ROOT}/deno.json`, "cli"]]
+      : [Deno.execPath(), ["run", "-A", "--quiet", "--unstable-worker-options", CLI]];
+    this.child = new Deno.Command(command, {
+      args: [...commandArgs, ...args],
+      cwd: ROOT,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const drain = async (stream: ReadableStream<Uint8Array>, add: (t: string) => void) => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }));
+    };
+    this.#drained = Promise.all([
+      drain(this.child.stdout, (t) => this.stdout += t),
+      drain(this.child.stderr, (t) => this.stderr += t),
+    ]).then(() => {});
+  }
+
+  async finish(ms: number, what: string): Promise<Deno.CommandStatus> {
+    const status = await within(ms, what, this.child.status);
+    await this.#drained;
+    return status;
+  }
+
+  async kill(): Promise<void> {
+    try {
+      this.child.kill("SIGKILL");
+    } catch { /* exited */ }
+    await this.child.status;
+    await this.#drained;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A 20 s clip and a config running `plugin` every 0.2 s. */
+async function setup(dir: string, plugin: string, mode = "realtime"): Promise<string> {
+  const clip = await makeTestsrc(`${dir}/clip.mp4`, { seconds: 20, fps: 25 });
+  const config = `${dir}/pipeline.yaml`;
+  await Deno.writeTextFile(
+    config,
+    [
+      `source: ${clip}`,
+      `mode: ${mode}`,
+      "producer: { width: 160, height: 120, format: rgb24 }",
+      "algos:",
+      `  - plugin: ${plugin}`,
+      "    name: algo",
+      "    interval: 0.2",
+      "    options: { width: 80 }",
+      "",
+    ].join("\n"),
+  );
+  return config;
+}
+
+/** Waits until the run is under way: its output is open and ffmpeg decodes the clip. */
+async function waitStarted(dir: string, run: CliRun, out: string): Promise<void> {
+  await waitUntil(60_000, "the CLI run to start", async () => {
+    const status = await Promise.race([run.child.status, delay(0).then(() => undefined)]);
+    if (status) throw new Error(`the CLI exited early (${status.code}): ${run.stderr}`);
+    return await exists(`${out}.partial`) && (await ffmpegProcesses(dir)).length > 0;
+  });
+}
+
+/** Total records the summary on stderr says the algorithm made (runs + errors). */
+function summaryRecords(stderr: string): number {
+  const m = stderr.match(/algo algo: (\d+) runs, (\d+) errors/);
+  assert.ok(m, `no summary line for the algorithm:\n${stderr}`);
+  return Number(m[1]) + Number(m[2]);
+}
+
+Deno.test("cli interrupt: Ctrl-C to the process group of `deno task cli` is one clean stop", async () => {
+  await withTempDir(async (dir) => {
+    const config = await setup(dir, `${ROOT}/plugins/motion.ts`);
+    const out = `${dir}/out.jsonl`;
+    const run = new CliRun(["run", config, "--out", out], "task");
+    try {
+      await waitStarted(dir, run, out);
+      await delay(1500);
+      // what a terminal does on Ctrl-C: SIGINT to every process of the foreground group
+      Deno.kill(-run.child.pid, "SIGINT");
+      const status = await run.finish(30_000, "the CLI to stop");
+      assert.equal(status.code, 130, run.stderr);
+      assert.doesNotMatch(run.stderr, /second interrupt/);
+      assert.match(run.stderr, /\(stopped\)/);
+      assert.equal(await exists(`${out}.partial`), false, "a .partial was left");
+      const records = await readRecords(out);
+      assert.ok(records.length > 0, "no records after ~1.5 s of play");
+      assert.equal(records.length, summaryRecords(run.stderr), "records missing from the file");
+      await assertNoFfmpegLeft(dir);
+    } finally {
+      await run.kill();
+    }
+  });
+});
+
+Deno.test("cli interrupt: a second, later interrupt forces the exit and still writes the sink's records", async () => {
+  await withTempDir(async (dir) => {
+    // five quick runs, then a run that outlasts the stop grace (5 s)
+    const plugin = `${dir}/stall.ts`;
+    await Deno.writeTextFile(
+      plugin,
+      "let calls = 0;\n" +
+        "export default class Stall {\n" +
+        "  async run(frames) {\n" +
+        "    if (++calls === 6) console.error('sixth run stalls');\n" +
+        "    if (calls > 5) await new Promise((resolve) => setTimeout(resolve, 60000));\n" +
+        "    return calls;\n" +
+        "  }\n" +
+        "}\n",
+    );
+    const config = await setup(dir, plugin);
+    const out = `${dir}/out.jsonl`;
+    const run = new CliRun(["run", config, "--out", out], "direct");
+    try {
+      await waitStarted(dir, run, out);
+      // five records made, and a run in flight that outlasts the stop grace
+      await waitUntil(30_000, "the sixth run", () => /sixth run stalls/.test(run.stderr));
+      run.child.kill("SIGINT");
+      await waitUntil(10_000, "the stop to begin", () => /stopping/.test(run.stderr));
+      await delay(1500); // outside the window in which signals count as one
+      run.child.kill("SIGINT");
+      const status = await run.finish(20_000, "the CLI to exit on the second SIGINT");
+      assert.equal(status.signal, null);
+      assert.equal(status.code, 130, run.stderr);
+      assert.match(run.stderr, /second interrupt/);
+      const records = await readRecords(out);
+      assert.deepEqual(records.map((r) => r.result), [1, 2, 3, 4, 5]);
+      assert.equal(await exists(`${out}.partial`), false, "a .partial was left");
+      await assertNoFfmpegLeft(dir);
+    } finally {
+      await run.kill();
+    }
+  });
+});
+
+Deno.test("cli interrupt: a killed ffmpeg fails the run but keeps the records collected so far", async () => {
+  await withTempDir(async (dir) => {
+    const config = await setup(dir, `${ROOT}/plugins/motion.ts`);
+    const out = `${dir}/out.jsonl`;
+    const run = new CliRun(["run", config, "--out", out], "direct");
+    try {
+      await waitStarted(dir, run, out);
+      await delay(1500);
+      for (const line of await ffmpegProcesses(`${dir}/clip.mp4`)) {
+        Deno.kill(Number(line.trim().split(/\s+/)[0]), "SIGKILL");
+      }
+      const status = await run.finish(30_000, "the CLI to end after ffmpeg was killed");
+      assert.equal(status.code, 1, run.stderr);
+      assert.match(run.stderr, /ffmpeg failed/);
+      const records = await readRecords(out);
+      assert.ok(records.length > 0, "the records so far were thrown away");
+      assert.equal(records.length, summaryRecords(run.stderr));
+    } finally {
+      await run.kill();
+    }
+  });
+});

@@ -93,7 +93,13 @@ export { DEFAULT_RING_BUDGET, ringBytes } from "./src/schedule/budget.ts";
 export { FramePool } from "./src/frame_pool.ts";
 
 // Workers and plugins
-export { type AlgoRunner, InlineRunner } from "./src/algo/runner.ts";
+export {
+  type AlgoRunner,
+  InlineRunner,
+  type InlineRunnerOptions,
+  InlineTimeoutError,
+} from "./src/algo/runner.ts";
+export { ResultError } from "./src/worker/result.ts";
 export {
   isWorkerSandboxAvailable,
   WorkerCrashError,

@@ -235,6 +235,8 @@ Deno.test("config: duplicate or bad source ids, and bad source keys, name the li
   fails("source: a.mp4\ncontrol: { listen: 8600, tokn: x }\n", 2, "tokn");
   fails("source: a.mp4\ncontrol: { listen: '0.0.0.0:8600' }\n", 2, "requires a token");
   fails("source: a.mp4\ncontrol: { listen: 'localhost:99999' }\n", 2, "port");
+  fails("source: a.mp4\nringBudget: 1.5\n", 2, "ringBudget");
+  assert.equal(parseConfig("ringBudget: 1048576\n", "/c/p.yaml").ringBudget, 1048576);
 });
 
 Deno.test("config: a config over the 1 MiB cap is refused before parsing, in one line", async () => {

@@ -138,7 +138,11 @@ export interface LoadAlgoOptions extends ScheduleOptions {
    * Needs `--unstable-worker-options`.
    */
   permissions?: PluginPermissions;
-  /** Worker plugins only: a run taking longer fails and restarts the worker (default 30000). */
+  /**
+   * A run taking longer becomes an error record (default 30000 ms). A worker is then
+   * terminated and restarted; an inline run is no longer waited for (a synchronous endless
+   * loop on the main thread cannot be interrupted: run such code in a worker).
+   */
   timeoutMs?: number;
   /**
    * Worker plugins only: how many instances run side by side, each in its own worker with

@@ -128,6 +128,8 @@ export interface PipelineConfig {
   sinks: SinkConfig[];
   /** Path of an annotated recording, if any. */
   record?: string;
+  /** Bytes of frames one source may hold (default 512 MiB; see `ringBudget` of Inference). */
+  ringBudget?: number;
   /** The control API, if enabled. */
   control?: ControlConfig;
   /** Directory relative paths were resolved against. */
@@ -214,6 +216,7 @@ export function parseConfig(text: string, file: string): PipelineConfig {
     "algos",
     "sinks",
     "record",
+    "ringBudget",
   ]);
   const slash = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
   const baseDir = slash >= 0 ? file.slice(0, slash) || "/" : ".";
@@ -323,6 +326,9 @@ export function parseConfig(text: string, file: string): PipelineConfig {
         path: resolvePath(baseDir, str(at, [...path, "path"], entry.path)),
       });
     });
+  }
+  if (raw.ringBudget !== undefined) {
+    config.ringBudget = num(at, ["ringBudget"], raw.ringBudget, { integer: true, min: 1 });
   }
   if (raw.record !== undefined && raw.record !== null) {
     config.record = resolvePath(baseDir, str(at, ["record"], raw.record));

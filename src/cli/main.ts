@@ -120,7 +120,10 @@ async function runCommand(args: string[]): Promise<number> {
 
   // A realtime run may last for days: keep only the newest results in memory (sinks get all).
   const dispatcher = new Dispatcher(mode === "realtime" ? { keepResults: 1000 } : {});
-  const inference = new Inference(dispatcher);
+  const inference = new Inference(dispatcher, {
+    pluginBase: config.baseDir,
+    ...(config.ringBudget !== undefined ? { ringBudget: config.ringBudget } : {}),
+  });
   if (!values.quiet && Deno.stderr.isTerminal()) inference.observe(new ProgressBar());
   let control: ControlServer | undefined;
   const files: JsonlSink[] = [];

@@ -97,7 +97,7 @@ export async function loadPool(
         throw new PluginError(`${label}: the algorithm has no run(frames) method`);
       }
     }
-    runners.push(new InlineRunner(instance));
+    runners.push(new InlineRunner(instance, { name: options.name, timeoutMs: options.timeoutMs }));
     ownName = instance.name ?? instance.constructor?.name;
     assertFree(options.name ?? ownName);
     await initAll(runners, options.options, options.name ?? ownName ?? label);

@@ -66,7 +66,7 @@ export function validateSource(source: string): void {
     return;
   }
   if (kind !== "file") return;
-  if (source.startsWith("file:")) source = new URL(source).pathname;
+  if (source.startsWith("file:")) source = decodeURIComponent(new URL(source).pathname);
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(source);

@@ -153,7 +153,8 @@ export function resolvePlugin(spec: string, base?: string | URL): URL {
   let baseUrl: URL;
   if (base instanceof URL) baseUrl = base;
   else {
-    const dir = base ?? Deno.cwd();
+    let dir = base ?? Deno.cwd();
+    if (!dir.startsWith("/")) dir = `${Deno.cwd()}/${dir}`; // a relative base: against the cwd
     baseUrl = new URL(`file://${dir.endsWith("/") ? dir : dir + "/"}`);
   }
   return new URL(spec.replaceAll("\\", "/").replace(/^(?!\.{0,2}\/)/, "./"), baseUrl);

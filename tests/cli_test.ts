@@ -200,6 +200,15 @@ Deno.test("cli: bad input gets a one-line error, exit 2 and no leftover ffmpeg",
         words: [/nowhere\.ts/],
       },
       {
+        // Deno's own coloured "Uncaught (in worker)" report must not leak through either
+        name: "a plugin with a syntax error",
+        config: pipeline(
+          good,
+          await writeText(`${dir}/syntax.ts`, "export default class {\n  run( {\n"),
+        ),
+        words: [/syntax\.ts/, /SyntaxError/],
+      },
+      {
         name: "a bad --fps",
         config: pipeline(good, plugin),
         args: ["--fps", "fast"],

@@ -122,10 +122,12 @@ export class WorkerChannel {
     const { plugin, label, sourceUrl } = this.#o;
     const name = this.#o.name();
     const workerUrl = new URL("./entry.ts", import.meta.url).href;
-    // entry.ts first: evaluating it guards Deno.exit before any plugin code runs
-    const entry = `import { serve } from ${JSON.stringify(workerUrl)};\n` +
-      `import * as plugin from ${JSON.stringify(plugin)};\n` +
-      `serve(plugin, ${JSON.stringify(label)});\n`;
+    // entry.ts first: evaluating it guards Deno.exit before any plugin code runs. The plugin
+    // comes by a literal dynamic import (part of the worker's module graph, so it needs no
+    // permission), caught here: a plugin that does not load (a syntax error, say) is reported
+    // as a message, and Deno prints nothing of its own.
+    const entry = `import { start } from ${JSON.stringify(workerUrl)};\n` +
+      `start(${JSON.stringify(label)}, () => import(${JSON.stringify(plugin)}));\n`;
     const options: WorkerOptions & { deno?: { permissions: WorkerPermissions } } = {
       type: "module",
       name,
@@ -156,6 +158,12 @@ export class WorkerChannel {
       }
       if (event.data.type === "crashed") {
         this.#crash(`the worker crashed: ${event.data.message}`);
+        return;
+      }
+      if (event.data.type === "unloadable") {
+        let message = firstLine(event.data.message);
+        if (sourceUrl) message = message.replaceAll(plugin, sourceUrl);
+        this.#crash(`cannot load the plugin: ${message}`);
         return;
       }
       const pending = this.#settle();

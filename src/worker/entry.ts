@@ -224,3 +224,40 @@ export function serve(module: Record<string, unknown>, label: string): void {
   };
   post({ type: "loaded" });
 }
+
+/**
+ * Starts a worker: imports the plugin with `load` and then {@link serve}s it. Messages that
+ * arrive while the module loads are kept and handled once it has. A module that cannot be
+ * imported (a syntax error, a failed import, a throw at load time) is reported to the host,
+ * which refuses the plugin with a one-line error; Deno prints nothing of its own.
+ *
+ * @param label How messages name the plugin (its path or URL).
+ * @param load Imports the plugin module; the generated entry passes a literal dynamic import,
+ *   which belongs to the worker's module graph and so needs no permission in the sandbox.
+ *
+ * @example
+ * ```ts ignore
+ * // The entry module the host generates for each worker:
+ * import { start } from "./entry.ts";
+ * start("./plugins/motion.ts", () => import("file:///srv/plugins/motion.ts"));
+ * ```
+ */
+export function start(label: string, load: () => Promise<Record<string, unknown>>): void {
+  const scope = globalThis as unknown as WorkerScope;
+  const early: MessageEvent<ToWorker>[] = [];
+  scope.onmessage = (event) => void early.push(event);
+  load().then(
+    (module) => {
+      serve(module, label);
+      for (const event of early.splice(0)) scope.onmessage?.(event);
+    },
+    (error: unknown) => {
+      const message = !(error instanceof Error)
+        ? String(error)
+        : /^[A-Z]\w*(Error|Exception): /.test(error.message)
+        ? error.message // a loader error that already names its kind ("SyntaxError: ...")
+        : `${error.name}: ${error.message}`;
+      scope.postMessage({ type: "unloadable", message });
+    },
+  );
+}

@@ -8,7 +8,8 @@
  * - host → worker `run` `{id, frames, buffers}` → `result` `{id, ok, value | error, buffers}`,
  *   the pixel buffers transferred back so the host can reuse them;
  * - host → worker `dispose` → `disposed` `{error?}`;
- * - worker → host `crashed` `{message}` on an uncaught error or unhandled rejection.
+ * - worker → host `crashed` `{message}` on an uncaught error or unhandled rejection;
+ * - worker → host `unloadable` `{message}` when the plugin module cannot be imported.
  *
  * @module
  */
@@ -109,7 +110,8 @@ export type FromWorker =
     buffers: ArrayBufferLike[];
   }
   | { type: "disposed"; error?: RemoteError }
-  | { type: "crashed"; message: string };
+  | { type: "crashed"; message: string }
+  | { type: "unloadable"; message: string };
 
 /**
  * A frame's pixels, checked to be a `Uint8Array`; throws a `TypeError` naming the runner

@@ -30,11 +30,10 @@
  *
  * @module
  */
-import { tmpdir } from "node:os";
 import { locateFfmpeg, probe } from "../mod.ts";
 import type { MsAlgo, MsResult, MsSpec } from "./fixtures/ms_run.ts";
 import { loadAverage, machine, median, writeSection } from "./report.ts";
-import { isFile, run } from "./tools.ts";
+import { cachedClip, isFile } from "./tools.ts";
 
 const SECTION = "## Many sources";
 const ROOT = new URL("../", import.meta.url);
@@ -130,7 +129,7 @@ function parseArgs(args: string[]): Args {
  * veryfast, a keyframe every 2 s so that the sources' seeks are cheap), cached by size and
  * length (at least 120 s, so that runs of up to about a minute share one clip).
  */
-async function ensureClip(
+function ensureClip(
   ffmpeg: string,
   source: string,
   width: number,
@@ -138,42 +137,24 @@ async function ensureClip(
   seconds: number,
 ): Promise<string> {
   const length = Math.max(120, Math.ceil(seconds / 30) * 30);
-  const dir = Deno.env.get("STREAM_INFER_BENCH_DIR") ?? `${tmpdir()}/stream-infer-bench`;
   const name = (source.split("/").at(-1) ?? "clip").replace(/\.[^.]*$/, "");
-  const path = `${dir}/${name}-${width}x${height}-${FPS}fps-${length}s-g${2 * FPS}-x264.mp4`;
-  if (await isFile(path)) return path;
-  await Deno.mkdir(dir, { recursive: true });
-  const partial = `${path}.${Deno.pid}.partial`;
-  console.error(`generating ${path} ...`);
-  await run(ffmpeg, [
-    "-hide_banner",
-    "-nostdin",
-    "-loglevel",
-    "error",
-    "-y",
-    "-stream_loop",
-    "-1",
-    "-i",
-    source,
-    "-t",
-    String(length),
-    "-an",
-    "-vf",
-    `fps=${FPS},scale=${width}:${height}:flags=bicubic`,
-    "-c:v",
-    "libx264",
-    "-preset",
-    "veryfast",
-    "-g",
-    String(2 * FPS),
-    "-pix_fmt",
-    "yuv420p",
-    "-f",
-    "mp4",
-    partial,
-  ]);
-  await Deno.rename(partial, path);
-  return path;
+  return cachedClip(
+    ffmpeg,
+    `${name}-${width}x${height}-${FPS}fps-${length}s-g${2 * FPS}-x264.mp4`,
+    [
+      "-stream_loop",
+      "-1",
+      "-i",
+      source,
+      "-t",
+      String(length),
+      "-an",
+      "-vf",
+      `fps=${FPS},scale=${width}:${height}:flags=bicubic`,
+      "-g",
+      String(2 * FPS),
+    ],
+  );
 }
 
 /** Start positions of `n` sources spread over one pass of the source content. */

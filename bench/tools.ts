@@ -59,13 +59,13 @@ export interface ClipSpec {
 }
 
 /**
- * Generates a testsrc2 H.264 clip once into a cache dir (`STREAM_INFER_BENCH_DIR` or the temp
- * dir) and returns its path.
+ * A clip made once by ffmpeg into a cache dir (`STREAM_INFER_BENCH_DIR` or the temp dir):
+ * `name` is its file name, `args` the ffmpeg arguments that make it, up to the output (written
+ * to a partial file first, so an interrupted run leaves no broken clip).
  */
-export async function ensureClip(ffmpeg: string, clip: ClipSpec): Promise<string> {
+export async function cachedClip(ffmpeg: string, name: string, args: string[]): Promise<string> {
   const dir = Deno.env.get("STREAM_INFER_BENCH_DIR") ?? `${tmpdir()}/stream-infer-bench`;
-  const { width, height, fps, seconds } = clip;
-  const path = `${dir}/testsrc2-${width}x${height}-${fps}fps-${seconds}s-x264-veryfast.mp4`;
+  const path = `${dir}/${name}`;
   if (await isFile(path)) return path;
   await Deno.mkdir(dir, { recursive: true });
   const partial = `${path}.${Deno.pid}.partial`;
@@ -76,10 +76,7 @@ export async function ensureClip(ffmpeg: string, clip: ClipSpec): Promise<string
     "-loglevel",
     "error",
     "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
+    ...args,
     "-c:v",
     "libx264",
     "-preset",
@@ -92,4 +89,15 @@ export async function ensureClip(ffmpeg: string, clip: ClipSpec): Promise<string
   ]);
   await Deno.rename(partial, path);
   return path;
+}
+
+/** Generates a testsrc2 H.264 clip once (see {@link cachedClip}) and returns its path. */
+export function ensureClip(ffmpeg: string, clip: ClipSpec): Promise<string> {
+  const { width, height, fps, seconds } = clip;
+  return cachedClip(ffmpeg, `testsrc2-${width}x${height}-${fps}fps-${seconds}s-x264-veryfast.mp4`, [
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
+  ]);
 }

@@ -194,6 +194,58 @@ Deno.test("sandbox: a local plugin may import only its own directory and stream-
   }
 });
 
+Deno.test("sandbox: a local plugin's granted remote imports are fetched once and leave deno.lock alone", async () => {
+  assert.ok(await isWorkerSandboxAvailable(), "run the tests with --unstable-worker-options");
+  const requests: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    requests.push(new URL(req.url).pathname);
+    return new Response("export const dep = 41;\n", {
+      headers: { "content-type": "application/typescript" },
+    });
+  });
+  const lock = () => Deno.readTextFile(`${ROOT}/deno.lock`).catch(() => "");
+  try {
+    await withTempDir(async (dir) => {
+      await Deno.mkdir(`${dir}/plug`);
+      await Deno.writeTextFile(`${dir}/plug/data.json`, '{ "n": 1 }');
+      await Deno.writeTextFile(
+        `${dir}/plug/helper.ts`,
+        `export { dep } from "http://127.0.0.1:${server.addr.port}/dep.ts";\n` +
+          "export const here = import.meta.url;\n",
+      );
+      const plugin = `${dir}/plug/remote_dep.ts`;
+      await Deno.writeTextFile(
+        plugin,
+        'import data from "./data.json" with { type: "json" };\n' +
+          'import { dep, here } from "./helper.ts";\n' +
+          "export default class { run() { return { sum: dep + data.n, here }; } }\n",
+      );
+      const before = await lock();
+      const inference = new Inference(undefined, { log: false });
+      try {
+        await inference.loadAlgo(plugin, {
+          frameCount: 1,
+          frameStep: 0,
+          interval: 1,
+          permissions: { import: [`127.0.0.1:${server.addr.port}`] },
+        });
+        const clip = await makeTestsrc(`${dir}/clip.mp4`, { seconds: 1, width: 32, height: 24 });
+        await inference.start(new Player(new FFmpegProducer(), clip), { mode: "offline" });
+        const results = inference.dispatcher.getResults("default").map((r) => r.result ?? r.error);
+        assert.ok(results.length > 0, "no runs");
+        // the inlined modules run as written: the remote export, the JSON, and the file URL
+        assert.deepEqual(results[0], { sum: 42, here: `file://${dir}/plug/helper.ts` });
+      } finally {
+        await inference.dispose();
+      }
+      assert.deepEqual(requests, ["/dep.ts"], "the remote module is fetched exactly once");
+      assert.equal(await lock(), before, "the plugin run wrote deno.lock");
+    });
+  } finally {
+    await server.shutdown();
+  }
+});
+
 Deno.test("sandbox: a remote plugin may import no local file and only its own origin or granted hosts", async () => {
   assert.ok(await isWorkerSandboxAvailable(), "run the tests with --unstable-worker-options");
   await withTempDir(async (dir) => {

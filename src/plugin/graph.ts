@@ -23,9 +23,10 @@
  * A remote plugin's graph is inlined: every remote module it reaches is fetched once, here,
  * checked, and handed to the worker as a `data:` URL with its imports rewritten to the `data:`
  * URLs of its dependencies. The worker then runs exactly the modules that were checked, fetches
- * nothing, and leaves the project's `deno.lock` alone. An import cycle between remote modules
- * cannot be inlined and is refused. (A local plugin's granted remote imports are fetched by Deno
- * in the worker, and recorded in `deno.lock` when the process uses one.)
+ * nothing, and leaves the project's `deno.lock` alone. A local plugin whose graph reaches a
+ * (granted) remote module is inlined the same way, its own files included (`import.meta.url`
+ * keeps their file URLs); one that reaches none is imported from its file. An import cycle
+ * between inlined modules cannot be inlined and is refused.
  *
  * @module
  */
@@ -170,7 +171,11 @@ async function moduleOf(url: URL, scope: Scope): Promise<Module> {
     try {
       source = await Deno.readTextFile(url);
     } catch { /* missing: Deno's import fails with its own message */ }
-    return { url, source, media: "" };
+    return {
+      url,
+      source,
+      media: /\.json$/i.test(url.pathname) ? "application/json" : mediaType(url),
+    };
   }
   const read = await readPluginBytes(url.href, { timeoutMs: scope.timeoutMs });
   let source: string;
@@ -296,6 +301,9 @@ export async function checkPluginGraph(
       queue.push(next.href);
     }
   }
-  if (!plugin.remote) return plugin;
+  // A local plugin is imported from its file, unless it reaches remote modules: then it is
+  // inlined too, so that the worker fetches nothing and the project's deno.lock is untouched.
+  const reachesRemote = [...modules.values()].some((m) => m.url.protocol !== "file:");
+  if (!plugin.remote && !reachesRemote) return plugin;
   return { ...plugin, url: inline(modules, root.href, plugin.spec) };
 }

@@ -51,7 +51,7 @@ import YoloDetector, {
   type YoloOptions,
   yoloSessionOptions,
 } from "../plugins/yolo/mod.ts";
-import type { FromBareWorker, ToBareWorker } from "./fixtures/bare_worker.ts";
+import { BareWorker } from "./fixtures/bare_client.ts";
 import { loadAverage, machine, median, writeSection } from "./report.ts";
 import { ffmpegBytes, isFile } from "./tools.ts";
 
@@ -337,41 +337,6 @@ async function bare(
     return { frames, seconds, stepMs: median(steps), ...cpuUse(mark, cpuMark(), frames) };
   } finally {
     await session.release();
-  }
-}
-
-/** A bare loop's worker (bench/fixtures/bare_worker.ts), driven one request at a time. */
-class BareWorker {
-  readonly #worker = new Worker(new URL("./fixtures/bare_worker.ts", import.meta.url), {
-    type: "module",
-  });
-  #pending?: { resolve: (m: FromBareWorker) => void; reject: (e: Error) => void };
-
-  constructor() {
-    this.#worker.onmessage = (event: MessageEvent<FromBareWorker>) => {
-      const pending = this.#pending;
-      this.#pending = undefined;
-      if (event.data.type === "error") pending?.reject(new Error(event.data.message));
-      else pending?.resolve(event.data);
-    };
-    this.#worker.onerror = (event) => {
-      event.preventDefault();
-      const pending = this.#pending;
-      this.#pending = undefined;
-      pending?.reject(new Error(`bare worker: ${event.message}`));
-    };
-  }
-
-  request(message: ToBareWorker): Promise<FromBareWorker> {
-    if (this.#pending) throw new Error("bare worker: a request is pending");
-    return new Promise((resolve, reject) => {
-      this.#pending = { resolve, reject };
-      this.#worker.postMessage(message);
-    });
-  }
-
-  terminate(): void {
-    this.#worker.terminate();
   }
 }
 

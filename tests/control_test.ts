@@ -41,6 +41,7 @@ import {
   waitUntil,
   within,
 } from "./live_helpers.ts";
+import { findPromtool, promtoolCheck } from "./promtool.ts";
 
 const MOTION = `${ROOT}/plugins/motion.ts`;
 const TOKEN = "s3cret";
@@ -147,43 +148,9 @@ function assertContractSeries(all: Sample[], source: string, algo: string): void
   }
 }
 
-async function findPromtool(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("promtool", {
-      args: ["--version"],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 const hasPromtool = await findPromtool();
 if (!hasPromtool) {
   console.warn("control_test: promtool not found on PATH; skipping `promtool check metrics`");
-}
-
-/** `promtool check metrics` on `text` (stdin): its exit code and everything it printed. */
-async function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
-  const child = new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const out = await within(30_000, "promtool check metrics", child.output());
-  const decoder = new TextDecoder();
-  return {
-    code: out.code,
-    output: (decoder.decode(out.stdout) + decoder.decode(out.stderr)).trim(),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

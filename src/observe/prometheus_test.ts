@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { AlgoRecord } from "../record.ts";
 import type { AlgoMetrics, Metrics, SourceMetrics, SourceState } from "./metrics.ts";
 import { PrometheusExporter } from "./prometheus.ts";
+import { findPromtool, promtoolCheck } from "../../tests/promtool.ts";
 
 function algo(runs: number, errors: number, skipped: number, restarts = 0): AlgoMetrics {
   return {
@@ -114,20 +115,6 @@ function feed(exporter: PrometheusExporter): void {
   }
 }
 
-async function findPromtool(): Promise<boolean> {
-  try {
-    const { success } = await new Deno.Command("promtool", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return success;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 const hasPromtool = await findPromtool();
 if (!hasPromtool) {
   console.warn("prometheus_test: promtool not found on PATH; skipping the promtool check");
@@ -140,24 +127,9 @@ Deno.test({
     const exporter = new PrometheusExporter({ metrics: snapshot });
     feed(exporter);
     const text = await exporter.text();
-    const file = await Deno.makeTempFile({ prefix: "stream-infer-metrics-", suffix: ".prom" });
-    try {
-      await Deno.writeTextFile(file, text);
-      const child = new Deno.Command("promtool", {
-        args: ["check", "metrics"],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const input = await Deno.open(file);
-      await input.readable.pipeTo(child.stdin); // closes both
-      const { code, stdout, stderr } = await child.output();
-      const said = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
-      assert.equal(code, 0, `promtool exited ${code}:\n${said}\n--- input ---\n${text}`);
-      assert.equal(said.trim(), "", `promtool complained:\n${said}`);
-    } finally {
-      await Deno.remove(file);
-    }
+    const { code, output } = await promtoolCheck(text);
+    assert.equal(code, 0, `promtool exited ${code}:\n${output}\n--- input ---\n${text}`);
+    assert.equal(output, "", `promtool complained:\n${output}`);
   },
 });
 

@@ -68,7 +68,10 @@ export class Observers implements Required<Omit<RunObserver, "everyFrame">> {
   async #awaitEach(call: (o: RunObserver) => unknown): Promise<void> {
     for (const o of this.#list) {
       try {
-        await call(o);
+        // only a promise is awaited: most observers handle most events synchronously or not at
+        // all, and this runs for every frame and record
+        const out = call(o);
+        if (out instanceof Promise) await out;
       } catch (e) {
         this.#failed(o, e);
       }

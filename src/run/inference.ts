@@ -15,8 +15,7 @@ import type { Metrics } from "../observe/metrics.ts";
 import type { Mode, RunObserver } from "../observe/observer.ts";
 import { RunCounters } from "../observe/run_metrics.ts";
 import type { AlgoRecord } from "../record.ts";
-import { checkBudgetOption, checkSpanBudget } from "../schedule/budget.ts";
-import { Schedule } from "../schedule/schedule.ts";
+import { checkBudgetOption } from "../schedule/budget.ts";
 import type { Player } from "../source/player.ts";
 import type { AlgoPool } from "./algo_pool.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -213,16 +212,11 @@ export class Inference {
    */
   async loadAlgo(algo: AlgoLike | string | URL, options: LoadAlgoOptions): Promise<void> {
     if (this.#run) throw new InputError("cannot load algorithms while running");
-    const label = options.name ??
-      (typeof algo === "object" && !(algo instanceof URL)
-        ? algo?.name ?? algo?.constructor?.name
-        : String(algo)) ??
-      "algo";
-    checkSpanBudget({ name: label, schedule: new Schedule(options, label) }, this.#ringBudget);
     const pool = await loadPool(algo, options, {
       pluginBase: this.#pluginBase,
       onEvent: (event) => this.#observers.onAlgo(event),
       taken: (name) => this.#pools.some((p) => p.name === name),
+      ringBudget: this.#ringBudget,
     });
     this.#pools.push(pool);
   }

@@ -12,6 +12,7 @@ import { fetchPlugin, loadPlugin } from "../plugin/load.ts";
 import { Schedule } from "../schedule/schedule.ts";
 import { WorkerRunner } from "../worker/runner.ts";
 import type { AlgoEvent } from "../observe/observer.ts";
+import { checkSpanBudget } from "../schedule/budget.ts";
 import { AlgoPool, disposeAll } from "./algo_pool.ts";
 
 /** What loading needs from the pipeline. */
@@ -22,6 +23,8 @@ export interface LoadContext {
   onEvent: (event: AlgoEvent) => void;
   /** Whether a name is taken already. */
   taken: (name: string) => boolean;
+  /** Bytes of frames one source may hold: a schedule that cannot fit is refused here. */
+  ringBudget: number;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function loadPool(
   const plugin = typeof algo === "string" || algo instanceof URL ? String(algo) : undefined;
   const label = options.name ?? plugin ?? (algo as AlgoLike).name ?? "algo";
   const schedule = new Schedule(options, label);
+  checkSpanBudget({ name: label, schedule }, context.ringBudget);
   const instances = options.instances ?? 1;
   if (!Number.isInteger(instances) || instances < 1) {
     throw new InputError(`${label}: instances must be an integer >= 1 (got ${instances})`);

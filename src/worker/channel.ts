@@ -148,6 +148,11 @@ export class WorkerChannel {
     } catch (e) {
       throw new PluginError(`${name}: cannot start the worker: ${(e as Error).message}`);
     }
+    // a worker's error text: its first line, naming a remote plugin by its URL, not its data: URL
+    const readable = (text: string) => {
+      const line = firstLine(text);
+      return sourceUrl ? line.replaceAll(plugin, sourceUrl) : line;
+    };
     this.#worker = worker;
     this.#loaded = false;
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
@@ -161,9 +166,7 @@ export class WorkerChannel {
         return;
       }
       if (event.data.type === "unloadable") {
-        let message = firstLine(event.data.message);
-        if (sourceUrl) message = message.replaceAll(plugin, sourceUrl);
-        this.#crash(`cannot load the plugin: ${message}`);
+        this.#crash(`cannot load the plugin: ${readable(event.data.message)}`);
         return;
       }
       const pending = this.#settle();
@@ -172,8 +175,7 @@ export class WorkerChannel {
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
       if (worker !== this.#worker) return;
-      let message = firstLine(event.message ?? String(event.error));
-      if (sourceUrl) message = message.replaceAll(plugin, sourceUrl);
+      const message = readable(event.message ?? String(event.error));
       const reason = this.#loaded
         ? `the worker crashed: ${message}`
         : `cannot load the plugin: ${message}`;

@@ -7,69 +7,15 @@
  * - a killed ffmpeg fails the source, and the records so far stay in the file.
  */
 import assert from "node:assert/strict";
-import { CLI, makeTestsrc, ROOT, withTempDir } from "./helpers.ts";
+import { CliRun, exists } from "./cli_run.ts";
+import { makeTestsrc, ROOT, withTempDir } from "./helpers.ts";
 import {
   assertNoFfmpegLeft,
   delay,
   ffmpegProcesses,
   readRecords,
   waitUntil,
-  within,
 } from "./live_helpers.ts";
-
-/** A CLI subprocess (direct, or through `deno task cli` in a new session), output drained. */
-class CliRun {
-  readonly child: Deno.ChildProcess;
-  stdout = "";
-  stderr = "";
-  readonly #drained: Promise<void>;
-
-  constructor(args: string[], how: "direct" | "task") {
-    const [command, commandArgs] = how === "task"
-      // `setsid`: the task runner leads a new process group, like a shell job in a terminal
-      ? ["setsid", [Deno.execPath(), "task", "--quiet", "--config", `${ROOT}/deno.json`, "cli"]]
-      : [Deno.execPath(), ["run", "-A", "--quiet", "--unstable-worker-options", CLI]];
-    this.child = new Deno.Command(command, {
-      args: [...commandArgs, ...args],
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    const drain = async (stream: ReadableStream<Uint8Array>, add: (t: string) => void) => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }));
-    };
-    this.#drained = Promise.all([
-      drain(this.child.stdout, (t) => this.stdout += t),
-      drain(this.child.stderr, (t) => this.stderr += t),
-    ]).then(() => {});
-  }
-
-  async finish(ms: number, what: string): Promise<Deno.CommandStatus> {
-    const status = await within(ms, what, this.child.status);
-    await this.#drained;
-    return status;
-  }
-
-  async kill(): Promise<void> {
-    try {
-      this.child.kill("SIGKILL");
-    } catch { /* exited */ }
-    await this.child.status;
-    await this.#drained;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A 20 s clip and a config running `plugin` every 0.2 s. */
 async function setup(dir: string, plugin: string, mode = "realtime"): Promise<string> {
@@ -112,7 +58,7 @@ Deno.test("cli interrupt: Ctrl-C to the process group of `deno task cli` is one 
   await withTempDir(async (dir) => {
     const config = await setup(dir, `${ROOT}/plugins/motion.ts`);
     const out = `${dir}/out.jsonl`;
-    const run = new CliRun(["run", config, "--out", out], "task");
+    const run = new CliRun(["run", config, "--out", out], { via: "task", newSession: true });
     try {
       await waitStarted(dir, run, out);
       await delay(1500);
@@ -150,7 +96,7 @@ Deno.test("cli interrupt: a second, later interrupt forces the exit and still wr
     );
     const config = await setup(dir, plugin);
     const out = `${dir}/out.jsonl`;
-    const run = new CliRun(["run", config, "--out", out], "direct");
+    const run = new CliRun(["run", config, "--out", out]);
     try {
       await waitStarted(dir, run, out);
       // five records made, and a run in flight that outlasts the stop grace
@@ -177,7 +123,7 @@ Deno.test("cli interrupt: a killed ffmpeg fails the run but keeps the records co
   await withTempDir(async (dir) => {
     const config = await setup(dir, `${ROOT}/plugins/motion.ts`);
     const out = `${dir}/out.jsonl`;
-    const run = new CliRun(["run", config, "--out", out], "direct");
+    const run = new CliRun(["run", config, "--out", out]);
     try {
       await waitStarted(dir, run, out);
       await delay(1500);

@@ -15,15 +15,7 @@ import {
   writeText,
 } from "./helpers.ts";
 import { delay, ffmpegProcesses, readRecords, waitUntil, within } from "./live_helpers.ts";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists } from "./cli_run.ts";
 
 Deno.test("cli outputs: --out a directory is exit 2 before any source opens or plugin loads", async () => {
   await withTempDir(async (dir) => {

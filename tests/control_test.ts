@@ -24,7 +24,6 @@ import { Player } from "../src/source/player.ts";
 import { FFmpegProducer } from "../src/source/producer.ts";
 import {
   assertOneLineError,
-  CLI,
   ffmpeg,
   makeTestsrc,
   ROOT,
@@ -42,6 +41,7 @@ import {
   within,
 } from "./live_helpers.ts";
 import { findPromtool, promtoolCheck } from "./promtool.ts";
+import { CliRun } from "./cli_run.ts";
 
 const MOTION = `${ROOT}/plugins/motion.ts`;
 const TOKEN = "s3cret";
@@ -222,44 +222,14 @@ async function zombieChildren(pid: number): Promise<string[]> {
 }
 
 /** A realtime CLI run with the control API, its output drained as it comes. */
-class ControlCli {
-  readonly child: Deno.ChildProcess;
+class ControlCli extends CliRun {
   readonly base: string;
   readonly token?: string;
-  stdout = "";
-  stderr = "";
-  exited?: Deno.CommandStatus;
-  readonly #drained: Promise<void>;
 
   constructor(args: string[], base: string, token?: string) {
+    super(args);
     this.base = base;
     this.token = token;
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        "--unstable-worker-options",
-        "--config",
-        `${ROOT}/deno.json`,
-        CLI,
-        ...args,
-      ],
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    this.child.status.then((s) => this.exited = s);
-    const drain = async (stream: ReadableStream<Uint8Array>, add: (t: string) => void) => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }));
-    };
-    this.#drained = Promise.all([
-      drain(this.child.stdout, (t) => this.stdout += t),
-      drain(this.child.stderr, (t) => this.stderr += t),
-    ]).then(() => {});
   }
 
   /** Fails (with its stderr) if the CLI has exited. */
@@ -314,20 +284,9 @@ class ControlCli {
   }
 
   /** SIGINT, then a bounded wait for the exit and the end of its output. */
-  async interrupt(): Promise<Deno.CommandStatus> {
+  interrupt(): Promise<Deno.CommandStatus> {
     this.child.kill("SIGINT");
-    const status = await within(30_000, "the CLI to stop on SIGINT", this.child.status);
-    await this.#drained;
-    return status;
-  }
-
-  /** Kills it for good (cleanup) and waits for it. Idempotent. */
-  async kill(): Promise<void> {
-    try {
-      this.child.kill("SIGKILL");
-    } catch { /* already exited */ }
-    await this.child.status;
-    await this.#drained;
+    return this.finish(30_000, "the CLI to stop on SIGINT");
   }
 }
 

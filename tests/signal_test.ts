@@ -7,73 +7,15 @@
  * on a generated 20 s clip with plugins/motion.ts.
  */
 import assert from "node:assert/strict";
-import { CLI, makeTestsrc, ROOT, withTempDir } from "./helpers.ts";
+import { CliRun, exists } from "./cli_run.ts";
+import { makeTestsrc, ROOT, withTempDir } from "./helpers.ts";
 import {
   assertNoFfmpegLeft,
   delay,
   ffmpegProcesses,
   readRecords,
   waitUntil,
-  within,
 } from "./live_helpers.ts";
-
-/** A CLI subprocess whose stdout and stderr are drained as they come. */
-class CliRun {
-  readonly child: Deno.ChildProcess;
-  stdout = "";
-  stderr = "";
-  readonly #drained: Promise<void>;
-
-  constructor(args: string[], options: { newSession?: boolean } = {}) {
-    const deno = [
-      "run",
-      "-A",
-      "--quiet",
-      "--unstable-worker-options",
-      "--config",
-      `${ROOT}/deno.json`,
-      CLI,
-      ...args,
-    ];
-    // `setsid` makes the CLI the leader of a new process group, like a shell job
-    const [command, commandArgs] = options.newSession
-      ? ["setsid", [Deno.execPath(), ...deno]]
-      : [Deno.execPath(), deno];
-    this.child = new Deno.Command(command, {
-      args: commandArgs,
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    this.#drained = Promise.all([
-      this.#drain(this.child.stdout, (t) => this.stdout += t),
-      this.#drain(this.child.stderr, (t) => this.stderr += t),
-    ]).then(() => {});
-  }
-
-  async #drain(stream: ReadableStream<Uint8Array>, add: (text: string) => void): Promise<void> {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }));
-  }
-
-  /** Waits (bounded) for the exit and the end of its output. */
-  async finish(ms: number, what: string): Promise<Deno.CommandStatus> {
-    const status = await within(ms, what, this.child.status);
-    await this.#drained;
-    return status;
-  }
-
-  /** Kills it for good (cleanup after a failed assertion) and waits for it. */
-  async kill(): Promise<void> {
-    try {
-      this.child.kill("SIGKILL");
-    } catch { /* exited */ }
-    await this.child.status;
-    await this.#drained;
-  }
-}
 
 async function setup(dir: string, plugin = `${ROOT}/plugins/motion.ts`): Promise<string> {
   const clip = await makeTestsrc(`${dir}/clip.mp4`, { seconds: 20, fps: 25 });
@@ -117,15 +59,6 @@ async function startRun(dir: string, config: string, newSession = false): Promis
     throw e;
   }
   return run;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** What a graceful stop leaves: exit 130, complete JSONL with the §5 keys, nothing else. */

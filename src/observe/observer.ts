@@ -69,8 +69,9 @@ export interface SourceEvent {
   type: SourceEventType;
   /** A human-readable line. */
   message: string;
-  /** With `opened`: the source's size, rate and length, and where play started. */
-  opened?: { info: SourceInfo; position: number };
+  /** With `opened`: the source's size, rate and length, where play started, and the fps
+   * played (after down-sampling). */
+  opened?: { info: SourceInfo; position: number; fps?: number };
 }
 
 /** The kinds of {@link AlgoEvent}. */

@@ -85,7 +85,7 @@ export async function playSource(
         const info = source.player.info;
         const position = info?.live ? 0 : source.play.position ?? 0;
         event("opened", `${source.id}: playing at ${source.fps} fps`, {
-          ...(info ? { opened: { info, position } } : {}),
+          ...(info ? { opened: { info, position, fps: source.fps } } : {}),
         });
       }
       source.frames++;

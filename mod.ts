@@ -88,6 +88,7 @@ export {
   type StartOptions,
 } from "./src/run/inference.ts";
 export { Dispatcher, type DispatcherOptions } from "./src/run/dispatcher.ts";
+export { type RecordStage, type SourceStage, type StageEmit } from "./src/run/stage.ts";
 export { Schedule, type TickDecision } from "./src/schedule/schedule.ts";
 export { DEFAULT_RING_BUDGET, ringBytes } from "./src/schedule/budget.ts";
 export { FramePool } from "./src/frame_pool.ts";

@@ -19,6 +19,8 @@ import { checkBudgetOption } from "../schedule/budget.ts";
 import type { Player } from "../source/player.ts";
 import type { AlgoPool } from "./algo_pool.ts";
 import { Dispatcher } from "./dispatcher.ts";
+import { checkRecord, NO_TIMING, RecordFlow } from "./flow.ts";
+import type { RecordStage } from "./stage.ts";
 import { loadPool } from "./load.ts";
 import { playSource } from "./loop.ts";
 import { OfflinePolicy } from "./offline.ts";
@@ -172,6 +174,7 @@ export class Inference {
   /** Where results are collected and written to sinks. */
   readonly dispatcher: Dispatcher;
   readonly #pools: AlgoPool[] = [];
+  readonly #stages: RecordStage[] = [];
   readonly #sources = new Map<string, SourceRun>();
   /** Sources of this run that were removed or replaced: they still count in the totals. */
   #retired: SourceRun[] = [];
@@ -236,6 +239,25 @@ export class Inference {
   /** Sets the per-frame process hook. */
   setProcess(hook: ProcessHook | undefined): void {
     this.#process = hook;
+  }
+
+  /**
+   * Adds a stage that every record goes through, per source and in run order, before the
+   * observers (and so the dispatcher and sinks) see it. Stages run in the order added.
+   */
+  addStage(stage: RecordStage): void {
+    if (this.#run) throw new InputError("cannot add stages while running");
+    this.#stages.push(stage);
+  }
+
+  /**
+   * Adds a record to the run's records, as if an algorithm had made it: every observer (the
+   * dispatcher, its sinks) receives it at once, with a `NaN` timing. For events and
+   * announcements that no run makes (clips, analytics); the stages do not see it.
+   */
+  emit(record: AlgoRecord): Promise<void> {
+    checkRecord(record);
+    return this.#observers.onRecord(record, NO_TIMING);
   }
 
   /** Attaches an observer of runs; returns a function that detaches it. */
@@ -335,6 +357,7 @@ export class Inference {
       pools: this.#pools,
       framePool: this.#framePool,
       observers: this.#observers,
+      flow: new RecordFlow(this.#observers, this.#stages),
       signal: abort.signal,
       source: (id) => this.#sources.get(id),
       watchesFrames: () => this.#process !== undefined || this.#observers.everyFrame,

@@ -60,21 +60,25 @@ export class OfflinePolicy implements RunPolicy {
       awaitNow ||= pool.inline;
     }
     pending.push({ frame, runs });
-    if (awaitNow || pending.length >= this.lookahead) await this.#handOn(run, pending);
+    if (awaitNow || pending.length >= this.lookahead) await this.#handOn(run, source, pending);
   }
 
-  /** Hands on every pending frame. */
+  /** Hands on every pending frame, then the stages' last records. */
   async end(run: RunContext, source: SourceRun): Promise<void> {
     const pending = this.#pending.get(source);
     this.#pending.delete(source);
-    if (pending) await this.#handOn(run, pending);
+    try {
+      if (pending) await this.#handOn(run, source, pending);
+    } finally {
+      await run.flow.end(source);
+    }
   }
 
   /**
    * Hands on, in order, the records of the pending frames. After stop(), frames whose runs did
    * not all finish are dropped, as frames still in the pipe are.
    */
-  async #handOn(run: RunContext, pending: PendingFrame[]): Promise<void> {
+  async #handOn(run: RunContext, source: SourceRun, pending: PendingFrame[]): Promise<void> {
     while (pending.length) {
       const { frame, runs } = pending.shift()!;
       const done = await Promise.all(runs);
@@ -84,8 +88,7 @@ export class OfflinePolicy implements RunPolicy {
       }
       const records: AlgoRecord[] = [];
       for (const { record, timing } of done as TimedRecord[]) {
-        records.push(record);
-        await run.observers.onRecord(record, timing);
+        records.push(...await run.flow.push(source, record, timing, { frame }));
       }
       await run.afterFrame(frame, records);
     }

@@ -13,6 +13,7 @@ import type { Observers } from "../observe/fanout.ts";
 import type { Mode } from "../observe/observer.ts";
 import type { AlgoRecord } from "../record.ts";
 import type { AlgoPool } from "./algo_pool.ts";
+import type { RecordFlow } from "./flow.ts";
 import type { SourceRun, TimedRecord } from "./source_run.ts";
 
 /** What the policies need from the running pipeline. */
@@ -23,6 +24,8 @@ export interface RunContext {
   readonly framePool: FramePool;
   /** The run's observers. */
   readonly observers: Observers;
+  /** Where records go: reorder, stages, then the observers. */
+  readonly flow: RecordFlow;
   /** Aborted by `stop()`. */
   readonly signal: AbortSignal;
   /** A running source by id. */

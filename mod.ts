@@ -158,6 +158,22 @@ export { JsonlSink } from "./src/sinks/jsonl.ts";
 export { type Sink } from "./src/sinks/sink.ts";
 export { StdoutSink } from "./src/sinks/stdout.ts";
 
+// Annotation: drawing on copies of frames
+export {
+  type AnnotateContext,
+  type AnnotateHook,
+  Annotator,
+  type AnnotatorOptions,
+  type DrawInfo,
+  type Zone,
+} from "./src/draw/annotator.ts";
+export { Canvas, type Point, type PolygonStyle } from "./src/draw/canvas.ts";
+export { colorFor, PALETTE } from "./src/draw/color.ts";
+export { type Color, yuvOf } from "./src/draw/pixels.ts";
+export { drawText, type TextBox, textHeight, type TextStyle, textWidth } from "./src/draw/text.ts";
+export { boxesOf, type DrawnBox } from "./src/draw/shapes.ts";
+export { LatestRecords } from "./src/draw/latest.ts";
+
 // Config
 export {
   type AlgoConfig,

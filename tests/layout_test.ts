@@ -79,6 +79,7 @@ Deno.test("layout: folders of src/ import only downwards (docs/architecture.md)"
     schedule: ["algo"],
     observe: ["source"],
     sinks: [],
+    draw: [],
     source: [],
     algo: [],
   };

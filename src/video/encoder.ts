@@ -162,6 +162,11 @@ export class FrameEncoder {
     return this.#up ? this.#child?.pid : undefined;
   }
 
+  /** Output frames scheduled so far by the running ffmpeg (its stream time is this / fps). */
+  get slots(): number {
+    return this.#slots;
+  }
+
   /** The last lines ffmpeg printed on stderr. */
   get log(): string {
     return this.#stderrTail;

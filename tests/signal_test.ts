@@ -44,10 +44,10 @@ async function startRun(dir: string, config: string, newSession = false): Promis
   const out = `${dir}/out.jsonl`;
   const run = new CliRun(["run", config, "--mode", "realtime", "--out", out], { newSession });
   try {
-    // the JSONL sink opens its .partial file before the plugins load (startup may compile);
+    // the JSONL sink creates its file before the plugins load (startup may compile);
     // ffmpeg starts once they have loaded
     await waitUntil(60_000, "the CLI run to start", async () => {
-      if (await exists(`${out}.partial`) && (await ffmpegProcesses(dir)).length > 0) return true;
+      if (await exists(out) && (await ffmpegProcesses(dir)).length > 0) return true;
       const status = await Promise.race([run.child.status, delay(0).then(() => undefined)]);
       if (status) throw new Error(`the CLI exited early (${status.code}): ${run.stderr}`);
       return false;
@@ -73,7 +73,7 @@ async function assertGracefulStop(dir: string, run: CliRun, signal: Deno.Signal)
   assert.match(run.stderr, /\(stopped\)/);
   assert.doesNotMatch(run.stderr, /^\s+at /m);
   const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-  assert.deepEqual(names, ["clip.mp4", "out.jsonl", "pipeline.yaml"], "a .partial was left");
+  assert.deepEqual(names, ["clip.mp4", "out.jsonl", "pipeline.yaml"], "a stray file was left");
   const records = await readRecords(`${dir}/out.jsonl`);
   assert.ok(records.length > 0, "no records after ~2 s of play");
   for (const r of records) {

@@ -1,94 +1,181 @@
 /**
- * {@link JsonlSink}: records as JSON Lines in a file.
+ * {@link JsonlSink}: records as JSON Lines in a file that a reader can follow live.
  *
  * @module
  */
 import { InputError } from "../errors.ts";
 import { type AlgoRecord, recordLine } from "../record.ts";
-import type { Sink } from "./sink.ts";
+import type { Sink, SinkEvents, SinkStats } from "./sink.ts";
 
-/** Flush the buffered lines to disk once they reach this many characters. */
-const FLUSH_AT = 65536;
+/** Buffered lines are written at the latest this long after the first of them (ms). */
+const FLUSH_MS = 500;
+/** ... or as soon as they reach this many bytes. */
+const FLUSH_BYTES = 65536;
 
 /**
- * Writes records as JSON Lines. Output goes to `PATH.partial` and is renamed to `PATH` on
- * `close`, so a crashed run never leaves a half-written file under the real name.
+ * Options of {@link JsonlSink.open}. Without `overwrite` or `append`, an existing file is
+ * refused.
  *
- * `open` checks the output before anything runs (a directory, a missing parent directory or
- * no write permission is an {@link InputError}) and takes an exclusive lock on `PATH.partial`
- * for the sink's life: a second writer of the same `PATH` is refused with an
- * {@link InputError}, and never truncates the first one's output.
+ * @example
+ * ```ts
+ * import type { JsonlSinkOptions } from "@stream-infer/stream-infer";
+ * const opts: JsonlSinkOptions = { append: true, rotate: { maxBytes: 100 * 1024 * 1024 } };
+ * ```
+ */
+export interface JsonlSinkOptions {
+  /** Empty an existing file when the sink opens. */
+  overwrite?: boolean;
+  /** Add to the end of an existing file. */
+  append?: boolean;
+  /**
+   * Start a new file before the current one would pass `maxBytes`: the full file is renamed
+   * `PATH.1`, the next one `PATH.2`, and so on (the lowest free number; the oldest file has the
+   * lowest). Rotated files are never deleted. A line is never split between files.
+   */
+  rotate?: { maxBytes: number };
+}
+
+/**
+ * Writes records as JSON Lines to `PATH` itself, appending: the buffered lines are written at
+ * least twice a second (and at `close`), so `tail -f PATH` follows a live run, and a run killed
+ * with SIGKILL leaves every record up to its last write, with at most one partial last line.
+ *
+ * `open` checks the output before anything runs (a directory, a missing parent directory or no
+ * write permission is an {@link InputError}), refuses an existing file unless `overwrite` or
+ * `append` is set, and takes an exclusive lock on the file for the sink's life: a second writer
+ * of the same `PATH` is refused with an {@link InputError}, and never truncates the first one's
+ * output.
  *
  * @example
  * ```ts
  * import { JsonlSink } from "@stream-infer/stream-infer";
- * const sink = await JsonlSink.open("results.jsonl");
- * await sink.write({ source: "main", algo: "a", frame: 0, time: 0, position: 0, result: 1 });
+ * const sink = await JsonlSink.open("results.jsonl", { overwrite: true });
+ * sink.write({ source: "main", algo: "a", frame: 0, time: 0, position: 0, result: 1 });
  * await sink.close();
  * ```
  */
 export class JsonlSink implements Sink {
-  /** Final path of the output. */
+  /** Path of the output. */
   readonly path: string;
-  readonly #file: Deno.FsFile;
+  /** `jsonl PATH`. */
+  readonly label: string;
+  readonly #options: JsonlSinkOptions;
   readonly #encoder = new TextEncoder();
-  #pending = "";
+  /** How the file was when the sink opened: created, or its size then (`append`). */
+  readonly #start: { created: boolean; size: number };
+  #file: Deno.FsFile;
+  #size: number;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #timer?: ReturnType<typeof setTimeout>;
+  #events?: SinkEvents;
+  #records = 0;
   #written = 0;
+  #dropped = 0;
   #keep = false;
   #closed = false;
 
-  private constructor(path: string, file: Deno.FsFile) {
+  private constructor(path: string, file: Deno.FsFile, start: { created: boolean; size: number }, options: JsonlSinkOptions) {
     this.path = path;
+    this.label = `jsonl ${path}`;
     this.#file = file;
+    this.#start = start;
+    this.#size = start.created ? 0 : start.size;
+    this.#options = options;
   }
 
   /**
-   * Checks `path`, then opens and locks the temporary output next to it (emptied once the
-   * lock is held). Throws {@link InputError} with a one-line message when `path` cannot be
-   * written or another writer holds it.
+   * Checks `path`, then opens and locks it. Throws {@link InputError} with a one-line message
+   * when `path` cannot be written, exists (without `overwrite` or `append`), or another
+   * writer holds it.
    */
-  static async open(path: string): Promise<JsonlSink> {
+  static async open(path: string, options: JsonlSinkOptions = {}): Promise<JsonlSink> {
+    if (options.overwrite && options.append) {
+      throw new InputError(`${path}: 'overwrite' and 'append' exclude each other`);
+    }
+    const maxBytes = options.rotate?.maxBytes;
+    if (maxBytes !== undefined && !(Number.isInteger(maxBytes) && maxBytes > 0)) {
+      throw new InputError(`${path}: rotate.maxBytes must be a positive integer`);
+    }
     await checkOutput(path);
-    const partial = `${path}.partial`;
     let file: Deno.FsFile;
+    let created = true;
     try {
-      // no truncate here: another run may be writing this file
-      file = await Deno.open(partial, { write: true, create: true });
+      file = await Deno.open(path, { write: true, createNew: true });
     } catch (e) {
-      throw outputError(path, e);
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw outputError(path, e);
+      created = false;
+      try {
+        // no truncate here: another run may be writing this file
+        file = await Deno.open(path, { append: true });
+      } catch (e) {
+        throw outputError(path, e);
+      }
     }
-    let locked = false;
-    try {
-      locked = await file.tryLock(true);
-    } catch (e) {
+    lockOrThrow(path, file);
+    if (!created && !options.overwrite && !options.append) {
       file.close();
-      throw outputError(path, e);
+      throw new InputError(
+        `${path}: the file exists; remove it, or set 'overwrite: true' or 'append: true'`,
+      );
     }
-    if (!locked) {
-      file.close();
-      throw new InputError(`${path}: another run is writing this file (${partial} is locked)`);
-    }
-    await file.truncate(0);
-    return new JsonlSink(path, file);
+    if (options.overwrite) await file.truncate(0);
+    const size = created || options.overwrite ? 0 : (await file.stat()).size;
+    return new JsonlSink(path, file, { created: created || !!options.overwrite, size }, options);
   }
 
-  /** Buffers one record; flushes to disk every 64 KiB. */
+  /** Where a failed background write is reported (the dispatcher passes it). */
+  watch(events: SinkEvents): void {
+    this.#events = events;
+  }
+
+  /** Buffers one record; it reaches the file within half a second. */
   write(record: AlgoRecord): void {
     if (this.#closed) return;
-    this.#pending += recordLine(record);
-    this.#written++;
-    if (this.#pending.length >= FLUSH_AT) this.flushSync();
+    const line = this.#encoder.encode(recordLine(record));
+    const maxBytes = this.#options.rotate?.maxBytes;
+    if (maxBytes !== undefined && this.#size + this.#pendingBytes + line.length > maxBytes) {
+      if (this.#size + this.#pendingBytes > 0) {
+        this.flushSync();
+        this.#rotate();
+      }
+    }
+    this.#pending.push(line);
+    this.#pendingBytes += line.length;
+    this.#records++;
+    if (this.#pendingBytes >= FLUSH_BYTES) this.flushSync();
+    else this.#timer ??= setTimeout(() => this.#flushLater(), FLUSH_MS);
+  }
+
+  /** Records written to the file so far, and records lost to a failed write. */
+  stats(): Omit<SinkStats, "sink" | "errors"> {
+    return { written: this.#written, dropped: this.#dropped, queueHighWater: 0 };
   }
 
   /**
-   * Writes the buffered lines to disk now (synchronously: also usable just before a forced
-   * `Deno.exit`).
+   * Writes the buffered lines to the file now (synchronously: also usable just before a
+   * forced `Deno.exit`). Lines that cannot be written are counted as dropped and the error is
+   * thrown.
    */
   flushSync(): void {
-    if (!this.#pending || this.#closed) return;
-    const bytes = this.#encoder.encode(this.#pending);
-    this.#pending = "";
-    for (let done = 0; done < bytes.length;) done += this.#file.writeSync(bytes.subarray(done));
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0 || this.#closed) return;
+    const lines = this.#pending;
+    const bytes = concat(lines, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    try {
+      for (let done = 0; done < bytes.length;) {
+        const n = this.#file.writeSync(bytes.subarray(done));
+        done += n;
+        this.#size += n;
+      }
+    } catch (e) {
+      this.#dropped += lines.length;
+      throw e;
+    }
+    this.#written += lines.length;
   }
 
   /**
@@ -100,52 +187,118 @@ export class JsonlSink implements Sink {
     this.#keep = true;
   }
 
-  /**
-   * Flushes and renames the output to its final path, synchronously; for a forced exit.
-   * Does nothing after `close` or `abort`.
-   */
+  /** Flushes and closes the file, synchronously; for a forced exit. Does nothing once closed. */
   finishSync(): void {
     if (this.#closed) return;
     try {
       this.flushSync();
-      this.#closed = true;
-      Deno.renameSync(`${this.path}.partial`, this.path);
     } finally {
-      this.#closed = true;
-      this.#file.close();
+      this.#closeFile();
     }
   }
 
   /**
    * What a forced exit (`Deno.exit`) leaves, done synchronously: after
-   * {@link JsonlSink.keep}, the output finished like `finishSync`; before, nothing.
+   * {@link JsonlSink.keep}, the output finished like `finishSync`; before, what `abort` leaves.
    */
   exitSync(): void {
     if (this.#keep) return this.finishSync();
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#file.close();
-    try {
-      Deno.removeSync(`${this.path}.partial`);
-    } catch { /* already gone */ }
+    this.#discard();
   }
 
-  /** Flushes, renames the output to its final path (still holding the lock) and closes it. */
+  /** Flushes and closes the file (releasing the lock). */
   close(): Promise<void> {
     this.finishSync();
     return Promise.resolve();
   }
 
   /**
-   * Closes and deletes the unfinished output; after {@link JsonlSink.keep}, finishes it like
-   * `close` when it holds any record.
+   * Drops this run's output: a file the sink created (or emptied with `overwrite`) is
+   * deleted, an appended one cut back to its size at open. After {@link JsonlSink.keep},
+   * finishes it like `close` when it holds any record.
    */
-  async abort(): Promise<void> {
+  abort(): Promise<void> {
+    if (this.#keep && this.#records > 0) return this.close();
+    this.#discard();
+    return Promise.resolve();
+  }
+
+  #discard(): void {
     if (this.#closed) return;
-    if (this.#keep && this.#written > 0) return await this.close();
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    try {
+      if (!this.#start.created) this.#file.truncateSync(this.#start.size);
+    } finally {
+      this.#closeFile();
+    }
+    if (this.#start.created) {
+      try {
+        Deno.removeSync(this.path);
+      } catch { /* already gone */ }
+    }
+  }
+
+  #closeFile(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#closed = true;
     this.#file.close();
-    await Deno.remove(`${this.path}.partial`).catch(() => {});
+  }
+
+  #flushLater(): void {
+    this.#timer = undefined;
+    try {
+      this.flushSync();
+    } catch (e) {
+      if (this.#events) this.#events.error(e);
+      else console.error(`stream-infer: ${this.label}: ${(e as Error)?.message ?? e}`);
+    }
+  }
+
+  /** Renames the full file to `PATH.N` (the lowest free N) and opens a new `PATH`. */
+  #rotate(): void {
+    let n = 1;
+    while (existsSync(`${this.path}.${n}`)) n++;
+    this.#file.close();
+    Deno.renameSync(this.path, `${this.path}.${n}`);
+    this.#file = Deno.openSync(this.path, { append: true, create: true });
+    lockOrThrow(this.path, this.#file);
+    this.#size = 0;
+  }
+}
+
+function lockOrThrow(path: string, file: Deno.FsFile): void {
+  let locked = false;
+  try {
+    locked = file.tryLockSync(true);
+  } catch (e) {
+    file.close();
+    throw outputError(path, e);
+  }
+  if (!locked) {
+    file.close();
+    throw new InputError(`${path}: another run is writing this file (it is locked)`);
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -36,11 +36,12 @@ Deno.test("JsonlSink: a second writer of the same path is refused and clobbers n
       assert.match(e.message, /out\.jsonl: another run is writing this file/);
       return true;
     });
+    await assert.rejects(JsonlSink.open(path, { overwrite: true }), /another run is writing/);
     first.write(record(3));
     await first.close();
     assert.deepEqual(lines(path), [0, 1, 2, 3]);
-    // once the first is done, a new run may write the file again
-    const again = await JsonlSink.open(path);
+    // once the first is done, a new run may overwrite the file, when it says so
+    const again = await JsonlSink.open(path, { overwrite: true });
     await again.close();
     assert.deepEqual(lines(path), []);
   });
@@ -72,7 +73,7 @@ Deno.test("JsonlSink: abort deletes the output, unless keep() was called and it 
   });
 });
 
-Deno.test("JsonlSink: finishSync writes the buffered records and renames (a forced exit)", async () => {
+Deno.test("JsonlSink: finishSync writes the buffered records and closes (a forced exit)", async () => {
   await withDir(async (dir) => {
     const sink = await JsonlSink.open(`${dir}/out.jsonl`);
     sink.write(record(0));
@@ -95,5 +96,79 @@ Deno.test("JsonlSink: exitSync keeps the records once keep() was called, else de
     after.exitSync();
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["b.jsonl"]);
     assert.deepEqual(lines(`${dir}/b.jsonl`), [0]);
+  });
+});
+
+Deno.test("JsonlSink: an existing file is refused, unless overwrite or append", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/out.jsonl`;
+    await Deno.writeTextFile(path, '{"frame":100}\n');
+    await assert.rejects(JsonlSink.open(path), (e: Error) => {
+      assert.ok(e instanceof InputError);
+      assert.match(e.message, /out\.jsonl: the file exists; .*'overwrite: true' or 'append: true'/);
+      return true;
+    });
+    await assert.rejects(JsonlSink.open(path, { overwrite: true, append: true }), /exclude/);
+    assert.deepEqual(lines(path), [100], "a refused open touched the file");
+    const appended = await JsonlSink.open(path, { append: true });
+    appended.write(record(0));
+    await appended.close();
+    assert.deepEqual(lines(path), [100, 0]);
+    // an aborted append leaves the file as it was
+    const aborted = await JsonlSink.open(path, { append: true });
+    aborted.write(record(1));
+    aborted.flushSync();
+    await aborted.abort();
+    assert.deepEqual(lines(path), [100, 0]);
+    const overwritten = await JsonlSink.open(path, { overwrite: true });
+    overwritten.write(record(7));
+    await overwritten.close();
+    assert.deepEqual(lines(path), [7]);
+  });
+});
+
+Deno.test("JsonlSink: records reach the file while the sink is open (no close needed)", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/live.jsonl`;
+    const sink = await JsonlSink.open(path);
+    try {
+      sink.write(record(0));
+      sink.write(record(1));
+      // written by the sink's timer, not by close: poll (bounded) without a timing assertion
+      for (let i = 0; i < 100 && lines(path).length < 2; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.deepEqual(lines(path), [0, 1]);
+      assert.equal(sink.stats().written, 2);
+    } finally {
+      await sink.close();
+    }
+  });
+});
+
+Deno.test("JsonlSink: rotate renames a full file PATH.1, PATH.2, ... and never splits a line", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/r.jsonl`;
+    const size = new TextEncoder().encode(JSON.stringify({
+      source: "main",
+      algo: "a",
+      frame: 0,
+      time: 0,
+      position: 0,
+      result: 0,
+    }) + "\n").length;
+    // room for two one-digit records per file
+    const sink = await JsonlSink.open(path, { rotate: { maxBytes: size * 2 + 1 } });
+    for (let i = 0; i < 5; i++) sink.write(record(i));
+    await sink.close();
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "r.jsonl",
+      "r.jsonl.1",
+      "r.jsonl.2",
+    ]);
+    assert.deepEqual(lines(`${path}.1`), [0, 1]);
+    assert.deepEqual(lines(`${path}.2`), [2, 3]);
+    assert.deepEqual(lines(path), [4]);
+    await assert.rejects(JsonlSink.open(path, { rotate: { maxBytes: 0 } }), /maxBytes/);
   });
 });

@@ -112,7 +112,7 @@ export {
   type WorkerRunnerOptions,
   WorkerTimeoutError,
 } from "./src/worker/runner.ts";
-export type { PluginPermissions } from "./src/algo/permissions.ts";
+export type { PermissionDeclaration, PluginPermissions } from "./src/algo/permissions.ts";
 export {
   type AlgoClass,
   type FetchedPlugin,
@@ -175,14 +175,14 @@ export { boxesOf, type DrawnBox } from "./src/draw/shapes.ts";
 export { LatestRecords } from "./src/draw/latest.ts";
 
 // Config
-export {
-  type AlgoConfig,
-  type ControlConfig,
-  loadConfig,
-  parseConfig,
-  type PipelineConfig,
-  type SinkConfig,
-} from "./src/cli/config.ts";
+export { loadConfig, parseConfig } from "./src/config/load.ts";
+export type {
+  AlgoConfig,
+  ControlConfig,
+  PipelineConfig,
+  SinkConfig,
+  SourceConfig,
+} from "./src/config/types.ts";
 
 // The control API and Prometheus metrics
 export {

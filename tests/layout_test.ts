@@ -71,7 +71,8 @@ Deno.test("layout: plugins import only the public API", () => {
 Deno.test("layout: folders of src/ import only downwards (docs/architecture.md)", () => {
   const vocabulary = ["src/frame.ts", "src/errors.ts", "src/record.ts", "src/frame_pool.ts"];
   const allowed: Record<string, string[]> = {
-    cli: ["run", "control", "observe", "sinks", "source", "plugin", "algo"],
+    cli: ["config", "run", "control", "observe", "sinks", "source", "plugin", "algo"],
+    config: ["control", "observe", "sinks", "video", "analytics", "source", "plugin", "algo"],
     control: ["observe", "source"],
     run: ["schedule", "source", "worker", "plugin", "algo", "observe", "sinks"],
     worker: ["plugin", "algo"],

@@ -6,7 +6,7 @@
  * Remote plugins are served by a Deno.serve on 127.0.0.1 started (and shut down) in each test.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../src/cli/config.ts";
+import { parseConfig } from "../src/config/load.ts";
 import { ConfigError, PluginError } from "../src/errors.ts";
 import { fetchPlugin, loadPlugin, type LoadPluginOptions } from "../src/plugin/load.ts";
 import {
@@ -560,7 +560,7 @@ Deno.test("config: integrity, trust and permissions are parsed, and wrong types 
 });
 
 Deno.test("example: remote_plugin.yaml is a valid config with an https plugin and a pin", async () => {
-  const { loadConfig } = await import("../src/cli/config.ts");
+  const { loadConfig } = await import("../src/config/load.ts");
   const config = await loadConfig(new URL("examples/remote_plugin.yaml", ROOT).pathname);
   const remote = config.algos.find((a) => a.plugin.startsWith("https:"));
   assert.ok(remote, "a remote algo entry");

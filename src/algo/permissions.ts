@@ -6,7 +6,7 @@
 
 /**
  * What a plugin's worker may do. Keys left out are denied. Relative paths are resolved
- * against the working directory.
+ * against the working directory (a config resolves them against its own folder first).
  *
  * @example
  * ```ts
@@ -33,3 +33,20 @@ export interface PluginPermissions {
    */
   import?: string[];
 }
+
+/**
+ * What a plugin module declares it needs, as a named export `permissions`: a function of the
+ * options its algo entry gives (`init(options)` receives the same). For a built-in plugin
+ * (`plugin: yolo`) the declaration is granted; a third-party plugin gets only what its entry's
+ * `permissions` key grants.
+ *
+ * @example
+ * ```ts
+ * import type { PermissionDeclaration } from "@stream-infer/stream-infer";
+ * export const permissions: PermissionDeclaration = (options) => ({
+ *   ffi: true,
+ *   read: [(options as { model: string }).model],
+ * });
+ * ```
+ */
+export type PermissionDeclaration = (options: unknown) => PluginPermissions;

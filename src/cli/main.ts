@@ -22,7 +22,8 @@ import { Player } from "../source/player.ts";
 import { probe } from "../source/probe.ts";
 import { FFmpegProducer } from "../source/producer.ts";
 import type { SourceSpec } from "../source/spec.ts";
-import { type AlgoConfig, loadConfig, type PipelineConfig } from "./config.ts";
+import { loadConfig } from "../config/load.ts";
+import type { AlgoConfig, PipelineConfig } from "../config/types.ts";
 import { formatSummary } from "./summary.ts";
 
 export { formatSummary } from "./summary.ts";

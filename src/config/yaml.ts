@@ -1,26 +1,67 @@
 /**
- * Checking YAML values with the file and line of each problem in the error.
+ * Reading a config's YAML: the size cap, reading the file, duplicate keys, and the line of
+ * each key for error messages.
  *
  * @module
  */
 import type { LineCounter, parseDocument } from "yaml";
 import { isMap, isPair, isScalar, isSeq, visit } from "yaml";
-import { ConfigError, InputError } from "../errors.ts";
-import { FieldError } from "../source/spec.ts";
+import { ConfigError } from "../errors.ts";
 
-export type Path = (string | number)[];
+/**
+ * A key path in a config: mapping keys and list indices, as zod reports them.
+ *
+ * @example
+ * ```ts
+ * import type { Path } from "./yaml.ts";
+ * const p: Path = ["algos", 0, "frameCount"];
+ * ```
+ */
+export type Path = readonly PropertyKey[];
 
-/** Where in the YAML text each key sits, for error messages. */
+/**
+ * A key path as it reads in a message: `algos[0].frameCount`.
+ *
+ * @example
+ * ```ts
+ * import { keyPath } from "./yaml.ts";
+ * console.log(keyPath(["algos", 0, "frameCount"])); // "algos[0].frameCount"
+ * ```
+ */
+export function keyPath(path: Path): string {
+  return path.reduce<string>(
+    (s, k) => typeof k === "number" ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k),
+    "",
+  );
+}
+
+/**
+ * Where in the YAML text each key sits, for error messages.
+ *
+ * @example
+ * ```ts
+ * import { LineCounter, parseDocument } from "yaml";
+ * import { Locator } from "./yaml.ts";
+ * const lines = new LineCounter();
+ * const doc = parseDocument("a: 1\nb:\n  - x\n", { lineCounter: lines });
+ * console.log(new Locator("p.yaml", doc, lines).message(["b", 0], "bad")); // "p.yaml:3: b[0]: bad"
+ * ```
+ */
 export class Locator {
+  /** Creates a locator over a parsed document and its line counter. */
   constructor(
+    /** The config file's name, as given. */
     readonly file: string,
+    /** The parsed document (with source ranges). */
     readonly doc: ReturnType<typeof parseDocument>,
+    /** Line positions of the text. */
     readonly lines: LineCounter,
   ) {}
 
+  /** The line (1-based) of the deepest key of `path` that exists in the document. */
   line(path: Path): number {
     let node: unknown = this.doc.contents;
-    let offset = 0;
+    let offset = (node as { range?: [number] } | null)?.range?.[0] ?? 0;
     for (const key of path) {
       if (isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
@@ -35,28 +76,15 @@ export class Locator {
     return this.lines.linePos(offset).line;
   }
 
-  /**
-   * Runs a check that throws {@link InputError}; its message becomes this file's error, at
-   * the line of the key a {@link FieldError} names.
-   */
-  check<T>(path: Path, run: () => T): T {
-    try {
-      return run();
-    } catch (e) {
-      if (e instanceof FieldError) this.fail([...path, e.key], e.reason);
-      if (e instanceof InputError && !(e instanceof ConfigError)) this.fail(path, e.message);
-      throw e;
-    }
+  /** One line: `FILE:LINE: key.path: message`. */
+  message(path: Path, message: string): string {
+    const where = keyPath(path);
+    return `${this.file}:${this.line(path)}: ${where ? `${where}: ` : ""}${message}`;
   }
 
+  /** Throws a {@link ConfigError} with {@link Locator.message}. */
   fail(path: Path, message: string): never {
-    const where = path.reduce<string>(
-      (s, k) => typeof k === "number" ? `${s}[${k}]` : s ? `${s}.${k}` : k,
-      "",
-    );
-    throw new ConfigError(
-      `${this.file}:${this.line(path)}: ${where ? `${where}: ` : ""}${message}`,
-    );
+    throw new ConfigError(this.message(path, message));
   }
 }
 
@@ -90,87 +118,6 @@ export function checkDuplicateKeys(at: Locator): void {
       }
     },
   });
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-export function checkKeys(
-  at: Locator,
-  path: Path,
-  value: Record<string, unknown>,
-  allowed: string[],
-) {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      at.fail([...path, key], `unknown key '${key}' (allowed: ${allowed.join(", ")})`);
-    }
-  }
-}
-
-export function num(
-  at: Locator,
-  path: Path,
-  value: unknown,
-  rule: { integer?: boolean; min?: number; above?: number },
-): number {
-  const kind = rule.integer ? "an integer" : "a number";
-  const bound = rule.above !== undefined
-    ? ` > ${rule.above}`
-    : rule.min !== undefined
-    ? ` >= ${rule.min}`
-    : "";
-  const ok = typeof value === "number" && Number.isFinite(value) &&
-    (!rule.integer || Number.isInteger(value)) &&
-    (rule.min === undefined || value >= rule.min) &&
-    (rule.above === undefined || value > rule.above);
-  if (!ok) at.fail(path, `must be ${kind}${bound} (got ${describe(value)})`);
-  return value as number;
-}
-
-export function str(at: Locator, path: Path, value: unknown): string {
-  if (typeof value !== "string" || value === "") {
-    at.fail(path, `must be a non-empty string (got ${describe(value)})`);
-  }
-  return value;
-}
-
-export function mapping(at: Locator, path: Path, value: unknown): Record<string, unknown> {
-  if (!isRecord(value)) at.fail(path, `must be a mapping (got ${describe(value)})`);
-  return value;
-}
-
-export function list(at: Locator, path: Path, value: unknown): unknown[] {
-  if (!Array.isArray(value)) at.fail(path, `must be a list (got ${describe(value)})`);
-  return value;
-}
-
-export function bool(at: Locator, path: Path, value: unknown): boolean {
-  if (typeof value !== "boolean") at.fail(path, `must be true or false (got ${describe(value)})`);
-  return value;
-}
-
-export function resolvePath(baseDir: string, path: string): string {
-  if (/^file:/i.test(path)) {
-    // a file: URL is a local path, percent-encoded ("a%20b.mp4" is "a b.mp4")
-    try {
-      return decodeURIComponent(new URL(path).pathname);
-    } catch {
-      throw new InputError(`not a valid file: URL: ${path}`);
-    }
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || path.startsWith("/") || path.startsWith("-")) {
-    return path;
-  }
-  return `${baseDir}/${path.replace(/^\.\//, "")}`;
 }
 
 /**

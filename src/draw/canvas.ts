@@ -91,7 +91,7 @@ export class Canvas {
     const xb = Math.min(this.width, Math.round(x2));
     const ya = Math.max(0, Math.round(y1));
     const yb = Math.min(this.height, Math.round(y2));
-    if (xa >= xb) return;
+    if (!(xa < xb)) return; // also when a corner is NaN
     for (let y = ya; y < yb; y++) this.#writer.span(xa, xb, y, paint, alpha);
   }
 
@@ -104,7 +104,7 @@ export class Canvas {
     const ya = Math.round(y1);
     const xb = Math.round(x2);
     const yb = Math.round(y2);
-    if (xa >= xb || ya >= yb) return;
+    if (!(xa < xb && ya < yb)) return;
     const t = Math.max(1, Math.round(thickness));
     const p = this.#writer.paint(color);
     if (2 * t >= xb - xa || 2 * t >= yb - ya) {

@@ -32,6 +32,13 @@ import { isBuiltinPlugin } from "../plugin/builtin.ts";
 import { SOURCE_ID } from "../source/spec.ts";
 import type { Mode } from "../observe/observer.ts";
 import { configPath, type PathSchema, resolveOptionPaths, resolvePath } from "./paths.ts";
+import {
+  clipsSchema,
+  hlsSchema,
+  recordSchema,
+  restreamSchema,
+  snapshotSchema,
+} from "../video/config.ts";
 import type { PipelineConfig, SourceConfig } from "./types.ts";
 
 /**
@@ -73,9 +80,9 @@ function sourceSchema(path: PathSchema) {
     fps: positive.optional(),
     position: z.number().min(0).optional(),
     producer: producerSchema().optional(),
-    record: z.unknown().optional(), // fragment: src/video/config.ts (per source)
-    restream: z.unknown().optional(), // fragment: src/video/config.ts (per source)
-    hls: z.unknown().optional(), // fragment: src/video/config.ts (per source)
+    record: recordSchema(path).optional(), // fragment: src/video/config.ts (per source)
+    restream: restreamSchema().optional(), // fragment: src/video/config.ts (per source)
+    hls: hlsSchema(path).optional(), // fragment: src/video/config.ts (per source)
   });
 }
 
@@ -165,11 +172,11 @@ export function pipelineSchema(baseDir: string): z.ZodType<Omit<PipelineConfig, 
     ringBudget: z.int().min(1).optional(),
     // one line per fragment: replace the placeholder with the owner's factory call
     sinks: jsonlSinks(path).nullish(), // fragment: src/sinks/config.ts sinkSchemas(path)
-    record: path.nullish(), // fragment: src/video/config.ts recordSchema(path)
-    restream: z.unknown().optional(), // fragment: src/video/config.ts restreamSchema()
-    hls: z.unknown().optional(), // fragment: src/video/config.ts hlsSchema(path)
-    snapshot: z.unknown().optional(), // fragment: src/video/config.ts snapshotSchema(path)
-    clips: z.unknown().optional(), // fragment: src/video/config.ts clipsSchema(path)
+    record: recordSchema(path).nullish(), // fragment: src/video/config.ts
+    restream: restreamSchema().optional(), // fragment: src/video/config.ts
+    hls: hlsSchema(path).optional(), // fragment: src/video/config.ts
+    snapshot: snapshotSchema(path).optional(), // fragment: src/video/config.ts
+    clips: clipsSchema(path).optional(), // fragment: src/video/config.ts
     analytics: z.unknown().optional(), // fragment: src/analytics/config.ts analyticsSchema(path)
   }).superRefine((raw, ctx) => {
     if (raw.source !== undefined && raw.sources !== undefined) {

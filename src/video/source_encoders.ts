@@ -24,6 +24,8 @@ import { type EncoderOptions, type EncoderStats, FrameEncoder } from "./encoder.
 export interface VideoOutputOptions {
   /** Only these sources (default: every source). */
   sources?: string[];
+  /** Not these sources (they have outputs of their own). */
+  exclude?: string[];
   /** The run's shared {@link Annotation} (default: frames as shown, not drawn on). */
   annotation?: Annotation;
   /** libx264 preset (default `veryfast`). */
@@ -99,6 +101,7 @@ export abstract class SourceEncoders implements RunObserver {
   /** Encodes the shown frame. */
   async onFrame(frame: Frame, ran: readonly AlgoRecord[]): Promise<void> {
     if (this.options.sources && !this.options.sources.includes(frame.source)) return;
+    if (this.options.exclude?.includes(frame.source)) return;
     let encoder = this.#encoders.get(frame.source);
     if (!encoder) {
       if (this.#stats.has(frame.source)) return; // failed to start before: no retry per frame

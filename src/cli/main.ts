@@ -24,6 +24,7 @@ import { FFmpegProducer } from "../source/producer.ts";
 import type { SourceSpec } from "../source/spec.ts";
 import { loadConfig } from "../config/load.ts";
 import type { AlgoConfig, PipelineConfig } from "../config/types.ts";
+import { attachVideo } from "../video/config.ts";
 import { formatSummary } from "./summary.ts";
 
 export { formatSummary } from "./summary.ts";
@@ -109,9 +110,6 @@ async function runCommand(args: string[]): Promise<number> {
   if (mode !== "offline" && mode !== "realtime") {
     throw new InputError(`--mode must be offline or realtime (got '${mode}')`);
   }
-  if (config.record) {
-    print(`stream-infer: warning: 'record' is not supported yet; ignored`, "stderr");
-  }
   const fps = parseNumber("fps", values.fps) ?? config.fps;
   const position = parseNumber("position", values.position) ?? config.position;
   const createPlayer = (spec: SourceSpec) =>
@@ -126,6 +124,11 @@ async function runCommand(args: string[]): Promise<number> {
     ...(config.ringBudget !== undefined ? { ringBudget: config.ringBudget } : {}),
   });
   if (!values.quiet && Deno.stderr.isTerminal()) inference.observe(new ProgressBar());
+  // record, restream, hls, snapshot, clips (the config's video outputs)
+  attachVideo(inference, {
+    ...config,
+    sources: values.source !== undefined ? sources : config.sources,
+  });
   let control: ControlServer | undefined;
   const files: JsonlSink[] = [];
   const interrupt = new Interrupts(inference, files);

@@ -56,19 +56,19 @@ const preset = z.enum([
 ]);
 
 /**
- * The `record:` key: a path, or `{ path, preset }`.
+ * The `record:` key: a path, or `{ path, preset }` (parsed as given; paths resolved).
  *
  * @example
  * ```ts
  * import { recordSchema } from "@stream-infer/stream-infer";
  * import { z } from "zod";
 import { InputError } from "../errors.ts";
- * console.log(recordSchema(z.string()).parse("out.mp4")); // { path: "out.mp4" }
+ * console.log(recordSchema(z.string()).parse({ path: "out.mp4" })); // { path: "out.mp4" }
  * ```
  */
-export function recordSchema(path: PathSchema): z.ZodType<RecordConfig, unknown> {
+export function recordSchema(path: PathSchema): z.ZodType<string | RecordConfig, unknown> {
   return z.union([
-    path.transform((p) => ({ path: p })),
+    path,
     strict({ path, preset: preset.optional() }),
   ], { error: "must be a path, or { path, preset }" }) as unknown as z.ZodType<
     RecordConfig,
@@ -84,17 +84,17 @@ const PUSH_URL = /^(rtmps?|rtsp):\/\/\S+$/i;
  * @example
  * ```ts
  * import { restreamSchema } from "@stream-infer/stream-infer";
- * console.log(restreamSchema().parse("rtmp://127.0.0.1/live/x")); // { url: "rtmp://127.0.0.1/live/x" }
+ * console.log(restreamSchema().parse("rtmp://127.0.0.1/live/x")); // "rtmp://127.0.0.1/live/x"
  * ```
  */
-export function restreamSchema(): z.ZodType<RestreamConfig, unknown> {
+export function restreamSchema(): z.ZodType<string | RestreamConfig, unknown> {
   const url = z.string().regex(PUSH_URL, "must be an rtmp://, rtmps:// or rtsp:// URL");
   return z.union([
-    url.transform((u) => ({ url: u })),
+    url,
     strict({ url, preset: preset.optional() }),
   ], {
     error: "must be an rtmp://, rtmps:// or rtsp:// URL, or { url, preset }",
-  }) as unknown as z.ZodType<RestreamConfig, unknown>;
+  }) as unknown as z.ZodType<string | RestreamConfig, unknown>;
 }
 
 /**
@@ -108,9 +108,9 @@ import { InputError } from "../errors.ts";
  * console.log(hlsSchema(z.string()).parse({ dir: "hls", listSize: 4 })); // { dir: "hls", listSize: 4 }
  * ```
  */
-export function hlsSchema(path: PathSchema): z.ZodType<HlsConfig, unknown> {
+export function hlsSchema(path: PathSchema): z.ZodType<string | HlsConfig, unknown> {
   return z.union([
-    path.transform((dir) => ({ dir })),
+    path,
     strict({
       dir: path,
       segmentSeconds: z.number().min(0.5).max(60).optional(),
@@ -119,7 +119,7 @@ export function hlsSchema(path: PathSchema): z.ZodType<HlsConfig, unknown> {
     }),
   ], {
     error: "must be a folder, or { dir, segmentSeconds, listSize, preset }",
-  }) as unknown as z.ZodType<HlsConfig, unknown>;
+  }) as unknown as z.ZodType<string | HlsConfig, unknown>;
 }
 
 /**
@@ -398,14 +398,14 @@ export function attachVideo(
     const make = (value: unknown, only?: string[]) => {
       const scope = only ? { sources: only } : { exclude };
       if (key === "record") {
-        const r = record.parse(value);
+        const r = asObject(record.parse(value), "path");
         return new Recorder({ ...common, ...scope, path: r.path, preset: r.preset });
       }
       if (key === "restream") {
-        const r = restream.parse(value);
+        const r = asObject(restream.parse(value), "url");
         return new Restream({ ...common, ...scope, url: r.url, preset: r.preset });
       }
-      const h = hls.parse(value);
+      const h = asObject(hls.parse(value), "dir");
       return new Restream({ ...common, ...scope, hls: h.dir, ...h });
     };
     if (config[key] != null) {
@@ -439,4 +439,9 @@ export function attachVideo(
     });
   }
   return outputs;
+}
+
+/** The object form of a key given as a lone string. */
+function asObject<K extends string, T extends Record<K, string>>(value: string | T, key: K): T {
+  return typeof value === "string" ? { [key]: value } as T : value;
 }

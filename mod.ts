@@ -154,9 +154,14 @@ export type {
 
 // Records and sinks
 export { type AlgoRecord, recordLine } from "./src/record.ts";
-export { JsonlSink } from "./src/sinks/jsonl.ts";
-export { type Sink } from "./src/sinks/sink.ts";
-export { StdoutSink } from "./src/sinks/stdout.ts";
+export { JsonlSink, type JsonlSinkOptions } from "./src/sinks/jsonl.ts";
+export { type Sink, type SinkEvents, type SinkStats } from "./src/sinks/sink.ts";
+export { StdoutSink, type StdoutSinkOptions, summarizeRecord } from "./src/sinks/stdout.ts";
+export { WebhookSink, type WebhookSinkOptions } from "./src/sinks/webhook.ts";
+export { MqttSink, type MqttSinkOptions } from "./src/sinks/mqtt.ts";
+export { RedisSink, type RedisSinkOptions } from "./src/sinks/redis.ts";
+export { DeliveryQueue, type DeliveryOptions, PartialSendError } from "./src/sinks/queue.ts";
+export { expandTemplate } from "./src/sinks/template.ts";
 
 // Annotation: drawing on copies of frames
 export {

@@ -6,7 +6,7 @@
 import { connect, type MqttClient } from "mqtt";
 import { InputError } from "../errors.ts";
 import { type AlgoRecord, recordLine } from "../record.ts";
-import { DeliveryQueue, PartialSendError, seconds } from "./queue.ts";
+import { DeliveryQueue, PartialSendError, seconds, waitFor } from "./queue.ts";
 import type { Sink, SinkEvents, SinkStats } from "./sink.ts";
 import { expandTemplate } from "./template.ts";
 
@@ -142,9 +142,9 @@ export class MqttSink implements Sink {
   }
 
   async #publish(batch: Message[], qos: 0 | 1 | 2, retain: boolean, signal: AbortSignal) {
-    if (!this.#client.connected) {
+    if (!this.#client.connected && !await waitFor(this.#client, "connect", 1000, signal)) {
       const why = this.#lastError ? ` (${this.#lastError.message})` : "";
-      throw new Error(`${this.label}: not connected${why}`);
+      throw new Error(`not connected${why}`);
     }
     let aborted: () => void = () => {};
     const abort = new Promise<never>((_, reject) => {

@@ -254,3 +254,32 @@ export function seconds(value: number, name = "a time"): number {
   }
   return value * 1000;
 }
+
+/**
+ * Resolves `true` once `event` is emitted, or `false` after `ms` or when `signal` aborts.
+ * The network sinks wait this way for a (re)connection before a send counts as failed.
+ */
+export function waitFor(
+  emitter: {
+    once(event: string, listener: () => void): unknown;
+    off(event: string, listener: () => void): unknown;
+  },
+  event: string,
+  ms: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      emitter.off(event, onEvent);
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    };
+    const onEvent = () => done(true);
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(false), ms);
+    emitter.once(event, onEvent);
+    signal.addEventListener("abort", onAbort);
+  });
+}

@@ -6,7 +6,7 @@
 import { Redis } from "ioredis";
 import { InputError } from "../errors.ts";
 import { type AlgoRecord, recordLine } from "../record.ts";
-import { DeliveryQueue, PartialSendError, seconds } from "./queue.ts";
+import { DeliveryQueue, PartialSendError, seconds, waitFor } from "./queue.ts";
 import type { Sink, SinkEvents, SinkStats } from "./sink.ts";
 import { expandTemplate } from "./template.ts";
 
@@ -89,10 +89,10 @@ export class RedisSink implements Sink {
     this.#client.on("ready", () => this.#lastError = undefined);
     const trim = maxLen !== undefined ? ["MAXLEN", "~", String(maxLen)] : [];
     this.#queue = new DeliveryQueue<Entry>({
-      send: async (batch) => {
-        if (this.#client.status !== "ready") {
+      send: async (batch, signal) => {
+        if (this.#client.status !== "ready" && !await waitFor(this.#client, "ready", 1000, signal)) {
           const why = this.#lastError ? ` (${this.#lastError.message})` : "";
-          throw new Error(`${this.label}: not connected${why}`);
+          throw new Error(`not connected${why}`);
         }
         const pipeline = this.#client.pipeline();
         for (const { key, json } of batch) pipeline.xadd(key, ...trim, "*", "record", json);

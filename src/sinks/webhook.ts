@@ -43,8 +43,8 @@ export interface WebhookSinkOptions {
 
 /** An HTTP answer that is not 2xx. */
 class HttpStatusError extends Error {
-  constructor(readonly status: number, url: string) {
-    super(`${url}: HTTP ${status}`);
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
   }
 }
 
@@ -85,7 +85,7 @@ export class WebhookSink implements Sink {
           signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
         });
         await response.body?.cancel();
-        if (!response.ok) throw new HttpStatusError(response.status, this.label);
+        if (!response.ok) throw new HttpStatusError(response.status);
       },
       retryable: (e) =>
         !(e instanceof HttpStatusError) || e.status >= 500 || e.status === 408 ||

@@ -55,7 +55,7 @@ function planar(format: "yuv420p" | "nv12", width: number, height: number): Fram
   const ch = (height + 1) >> 1;
   const data = new Uint8Array(width * height + 2 * cw * ch);
   data.fill(16, 0, width * height).fill(128, width * height);
-  // The union in src/frame.ts may not list the planar formats: the writers are ready for them.
+  // Cast: the test stands whether or not the PixelFormat union of src/frame.ts lists them.
   return { data, width, height, format: format as PixelFormat, index: 0, source: "main", time: 0 };
 }
 
@@ -99,4 +99,28 @@ Deno.test("pixels: a translucent fill on yuv420p blends each chroma sample once"
   new Canvas(red).fillRect(0, 0, 8, 8, [255, 0, 0], 0.5);
   const [, , V] = yuvOf([255, 0, 0]);
   assert.ok(red.data.subarray(64 + 16).every((v) => v === Math.round(128 + (V - 128) * 0.5)));
+});
+
+Deno.test("pixels: a box drawn on yuv420p decodes to its colour with ffmpeg (within 3 levels)", async () => {
+  const [w, h] = [64, 48];
+  const f = planar("yuv420p", w, h);
+  const color: Color = [255, 56, 56];
+  new Canvas(f).rect(8, 8, 40, 32, color, 4);
+  const rgb = await withTempDir(async (dir) => {
+    await Deno.writeFile(`${dir}/in.yuv`, f.data);
+    await ffmpeg([
+      ...["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", `${w}x${h}`, "-i", `${dir}/in.yuv`],
+      ...["-pix_fmt", "rgb24", "-f", "rawvideo", `${dir}/out.rgb`],
+    ]);
+    return await Deno.readFile(`${dir}/out.rgb`);
+  });
+  const at = (x: number, y: number) =>
+    Array.from(rgb.subarray((y * w + x) * 3, (y * w + x) * 3 + 3));
+  for (const [x, y] of [[9, 9], [20, 10], [38, 20], [10, 30]]) {
+    const got = at(x, y);
+    assert.ok(got.every((v, k) => Math.abs(v - color[k]) <= 3), `box at ${x},${y}: ${got}`);
+  }
+  for (const [x, y] of [[2, 2], [20, 20], [50, 40]]) {
+    assert.ok(at(x, y).every((v) => v === 0), `untouched black at ${x},${y}: ${at(x, y)}`);
+  }
 });

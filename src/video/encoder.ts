@@ -24,7 +24,7 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
-import type { Frame, PixelFormat } from "../frame.ts";
+import { type Frame, frameBytes, type PixelFormat } from "../frame.ts";
 import { locateFfmpeg } from "../source/ffmpeg.ts";
 
 /**
@@ -147,7 +147,7 @@ export class FrameEncoder {
   constructor(options: EncoderOptions) {
     this.options = options;
     this.#max = Math.max(1, options.queue ?? 8);
-    this.#size = options.width * options.height * (options.format === "gray" ? 1 : 3);
+    this.#size = frameBytes(options.width, options.height, options.format);
     this.#retryMs = options.retryMs ?? 1000;
     this.#spawn();
   }
@@ -260,13 +260,15 @@ export class FrameEncoder {
       "-f",
       "rawvideo",
       "-pix_fmt",
-      format === "gray" ? "gray" : format,
+      format,
       "-s",
       `${width}x${height}`,
       "-r",
       String(fps),
       "-i",
       "pipe:0",
+      // H.264 in 4:2:0 needs even sides
+      ...(width % 2 || height % 2 ? ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"] : []),
       ...this.options.output,
     ];
     const child = new Deno.Command(binary, {

@@ -67,7 +67,7 @@ export class Recorder extends SourceEncoders {
     return forSource(this.path, source);
   }
 
-  protected plan(source: string, fps: number): Promise<EncoderPlan> {
+  protected async plan(source: string, fps: number): Promise<EncoderPlan> {
     const path = this.pathOf(source);
     const other = this.#taken.get(path);
     if (other !== undefined && other !== source) {
@@ -76,13 +76,15 @@ export class Recorder extends SourceEncoders {
       );
     }
     this.#taken.set(path, source);
+    const slash = path.lastIndexOf("/");
+    if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
     const offline = this.mode === "offline";
-    return Promise.resolve({
+    return {
       label: `${source}: record ${path}`,
       output: fileArgs(path, fps, this.options.preset ?? DEFAULT_PRESET),
       clock: offline ? "frames" : "wall",
       block: offline,
       queue: offline ? 4 : this.#queue,
-    });
+    };
   }
 }

@@ -12,7 +12,7 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
-import { channelsOf, type Frame, positionOf } from "../frame.ts";
+import { type Frame, frameBytes, positionOf } from "../frame.ts";
 import type { RunObserver, SourceEvent } from "../observe/observer.ts";
 import type { AlgoRecord } from "../record.ts";
 import { locateFfmpeg } from "../source/ffmpeg.ts";
@@ -191,7 +191,7 @@ export async function encodeJpeg(frame: Frame, path: string, ffmpeg?: string): P
     stderr: "piped",
   }).spawn();
   const writer = child.stdin.getWriter();
-  const bytes = frame.width * frame.height * channelsOf(frame.format);
+  const bytes = frameBytes(frame.width, frame.height, frame.format);
   const wrote = writer.write(frame.data.subarray(0, bytes)).then(() => writer.close()).catch(
     () => {},
   );

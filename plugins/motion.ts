@@ -8,7 +8,18 @@
  *
  * @module
  */
-import { BaseAlgo, channelsOf, type Frame } from "../mod.ts";
+import { BaseAlgo, channelsOf, type Frame, type PermissionDeclaration } from "../mod.ts";
+
+/**
+ * What the motion detector needs in its sandboxed worker: nothing (it is plain TypeScript).
+ *
+ * @example
+ * ```ts
+ * import { permissions } from "@stream-infer/stream-infer/plugins/motion";
+ * console.log(permissions({})); // {}
+ * ```
+ */
+export const permissions: PermissionDeclaration = () => ({});
 
 /**
  * Options of {@link MotionDetector}.

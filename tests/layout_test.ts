@@ -71,16 +71,28 @@ Deno.test("layout: plugins import only the public API", () => {
 Deno.test("layout: folders of src/ import only downwards (docs/architecture.md)", () => {
   const vocabulary = ["src/frame.ts", "src/errors.ts", "src/record.ts", "src/frame_pool.ts"];
   const allowed: Record<string, string[]> = {
-    cli: ["config", "run", "control", "observe", "sinks", "source", "plugin", "algo"],
+    cli: ["config", "video", "run", "control", "observe", "sinks", "source", "plugin", "algo"],
     config: ["control", "observe", "sinks", "video", "analytics", "source", "plugin", "algo"],
     control: ["observe", "source"],
-    run: ["schedule", "source", "worker", "plugin", "algo", "observe", "sinks"],
+    run: [
+      "schedule",
+      "source",
+      "worker",
+      "plugin",
+      "algo",
+      "observe",
+      "sinks",
+      "track",
+      "analytics",
+    ],
     worker: ["plugin", "algo"],
     plugin: ["algo"],
     schedule: ["algo"],
     observe: ["source"],
     sinks: [],
     draw: [],
+    track: [],
+    analytics: [],
     source: [],
     algo: [],
   };

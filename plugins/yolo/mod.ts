@@ -51,3 +51,23 @@ export { iou, nms } from "./nms.ts";
 export { decodeYolo } from "./decode.ts";
 export { type YoloSessionOptions, yoloSessionOptions } from "./session.ts";
 export type { AlgoContext, BaseAlgo, Frame, PixelFormat } from "../../mod.ts";
+
+import type { PermissionDeclaration } from "../../mod.ts";
+
+/**
+ * What the detector needs in its sandboxed worker: `ffi` (onnxruntime's native addon) and
+ * reading its model file (a path or `file:` URL in `options.model`). Granted by itself when the
+ * config names the plugin `plugin: yolo`.
+ *
+ * @example
+ * ```ts
+ * import { permissions } from "@stream-infer/stream-infer/plugins/yolo";
+ * console.log(permissions({ model: "/models/yolov8n.onnx" })); // { ffi: true, read: ["/models/yolov8n.onnx"] }
+ * ```
+ */
+export const permissions: PermissionDeclaration = (options) => {
+  const model = (options as { model?: unknown } | undefined)?.model;
+  if (typeof model !== "string") return { ffi: true };
+  const path = /^file:/i.test(model) ? decodeURIComponent(new URL(model).pathname) : model;
+  return { ffi: true, read: [path] };
+};

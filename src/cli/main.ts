@@ -1,5 +1,5 @@
 /**
- * The `stream-infer` command line: `run`, `probe` and `help`.
+ * The `stream-infer` command line: `run`, `validate`, `probe`, `plugin hash` and `help`.
  *
  * ```sh
  * deno run -A jsr:@stream-infer/stream-infer/cli run pipeline.yaml --out results.jsonl
@@ -10,63 +10,22 @@
 import { parseArgs } from "node:util";
 import { type ControlServer, serveControl } from "../control/server.ts";
 import { InputError, StreamInferError } from "../errors.ts";
+import { type LogLevel, logs, parseLogLevel } from "../observe/log.ts";
 import type { Mode } from "../observe/observer.ts";
-import { ProgressBar } from "../observe/progress.ts";
 import { PrometheusExporter } from "../observe/prometheus.ts";
 import { hashPlugin } from "../plugin/integrity.ts";
-import { Dispatcher } from "../run/dispatcher.ts";
-import { Inference, type RunSummary } from "../run/inference.ts";
-import { JsonlSink } from "../sinks/jsonl.ts";
-import { StdoutSink } from "../sinks/stdout.ts";
-import { Player } from "../source/player.ts";
+import type { Inference, RunSummary } from "../run/inference.ts";
+import type { JsonlSink } from "../sinks/jsonl.ts";
 import { probe } from "../source/probe.ts";
-import { FFmpegProducer } from "../source/producer.ts";
 import type { SourceSpec } from "../source/spec.ts";
 import { loadConfig } from "../config/load.ts";
-import type { AlgoConfig, PipelineConfig } from "../config/types.ts";
-import { attachVideo } from "../video/config.ts";
+import type { PipelineConfig } from "../config/types.ts";
+import { validateConfigFile } from "../config/validate.ts";
+import { COMMAND_HELP, HELP, wantsHelp } from "./help.ts";
+import { Pipeline } from "./pipeline.ts";
 import { formatSummary } from "./summary.ts";
 
 export { formatSummary } from "./summary.ts";
-
-const HELP = `stream-infer: run your image algorithms on video files, cameras and streams
-
-Usage:
-  stream-infer run CONFIG.yaml [--source S] [--mode offline|realtime] [--out FILE]
-                               [--fps N] [--position SECONDS] [--control [HOST:]PORT]
-                               [--quiet]
-  stream-infer probe SOURCE
-  stream-infer plugin hash URL|PATH
-  stream-infer help
-
-Commands:
-  run     play the config's sources through its algorithms; records go to the config's
-          sinks, to --out, or (with neither) to stdout as JSON Lines
-  probe   print the source's width, height, fps, frame count, duration and liveness as JSON
-  plugin hash
-          print a plugin's integrity pin (sha256-...), the value of its algo entry's
-          'integrity' key; a remote plugin without one loads only with 'trust: true'
-
-Options of run:
-  --source S      play S (path, rtsp://, http(s)://, /dev/video0, ...) as the one source
-                  'main', instead of the config's sources
-  --mode M        override the mode: offline (every frame, deterministic) or realtime
-  --out FILE      also write JSONL records to FILE
-  --fps N         override the requested fps
-  --position S    override the start position, in seconds
-  --control [HOST:]PORT
-                  serve the control API (add and remove sources, /metrics) on
-                  HOST (default 127.0.0.1); off loopback it needs control.token
-  --quiet         no progress bar and no summary
-
-Examples:
-  stream-infer run examples/pipeline.yaml --out results.jsonl
-  stream-infer run examples/pipeline.yaml --source other.mp4 --fps 5
-  stream-infer probe ../shared/media/car-detection.mp4
-  stream-infer plugin hash https://example.com/plugins/motion.ts
-
-Exit codes: 0 success, 1 runtime failure, 2 bad usage or input.
-`;
 
 function print(text: string, stream: "stdout" | "stderr" = "stdout"): void {
   const bytes = new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n");
@@ -93,12 +52,18 @@ async function runCommand(args: string[]): Promise<number> {
       fps: { type: "string" },
       position: { type: "string" },
       control: { type: "string" },
+      "log-level": { type: "string" },
       quiet: { type: "boolean", default: false },
     },
   });
   if (positionals.length !== 1) {
-    throw new InputError("run takes one CONFIG.yaml (see stream-infer help)");
+    throw new InputError("run takes one CONFIG.yaml (see stream-infer run --help)");
   }
+  const logLevel: LogLevel = values["log-level"] !== undefined
+    ? parseLogLevel(values["log-level"])
+    : values.quiet
+    ? "warn"
+    : "info";
   const config: PipelineConfig = await loadConfig(positionals[0]);
   const sources: SourceSpec[] = values.source !== undefined
     ? [{ id: "main", url: localPath(values.source) }]
@@ -110,66 +75,37 @@ async function runCommand(args: string[]): Promise<number> {
   if (mode !== "offline" && mode !== "realtime") {
     throw new InputError(`--mode must be offline or realtime (got '${mode}')`);
   }
-  const fps = parseNumber("fps", values.fps) ?? config.fps;
-  const position = parseNumber("position", values.position) ?? config.position;
-  const createPlayer = (spec: SourceSpec) =>
-    new Player(new FFmpegProducer({ ...config.producer, ...spec.producer }), spec.url, {
-      id: spec.id,
-    });
-
-  // A realtime run may last for days: keep only the newest results in memory (sinks get all).
-  const dispatcher = new Dispatcher(mode === "realtime" ? { keepResults: 1000 } : {});
-  const inference = new Inference(dispatcher, {
-    pluginBase: config.baseDir,
-    ...(config.ringBudget !== undefined ? { ringBudget: config.ringBudget } : {}),
+  const pipeline = new Pipeline(config, {
+    mode,
+    fps: parseNumber("fps", values.fps) ?? config.fps,
+    position: parseNumber("position", values.position) ?? config.position,
+    sources,
+    ...(values.out !== undefined ? { out: localPath(values.out) } : {}),
+    logLevel,
+    progress: logs(logLevel, "info") && Deno.stderr.isTerminal(),
   });
-  if (!values.quiet && Deno.stderr.isTerminal()) inference.observe(new ProgressBar());
-  // record, restream, hls, snapshot, clips (the config's video outputs)
-  attachVideo(inference, {
-    ...config,
-    sources: values.source !== undefined ? sources : config.sources,
-  });
+  const { inference } = pipeline;
   let control: ControlServer | undefined;
-  const files: JsonlSink[] = [];
-  const interrupt = new Interrupts(inference, files);
+  const interrupt = new Interrupts(inference, pipeline.files);
+  interrupt.listen();
   try {
-    // every output is checked (and locked) before any plugin loads or source opens
-    const named = [...config.sinks.map((s) => s.path), ...(values.out ? [values.out] : [])];
-    // the same file named twice (a config sink and --out) is written once
-    const paths = [...new Set(named.map(localPath))];
-    for (const path of paths) {
-      const sink = await JsonlSink.open(path);
-      files.push(sink);
-      dispatcher.addSink(sink);
-    }
-    if (paths.length === 0) dispatcher.addSink(new StdoutSink());
-    interrupt.listen();
-    const players = sources.map((spec) => ({ spec, player: createPlayer(spec) }));
-    // a bad lone source fails before any plugin starts
-    if (players.length === 1) await players[0].player.open();
-    for (const algo of config.algos) await loadAlgo(inference, algo);
-    for (const { spec, player } of players) {
-      inference.addSource(player, {
-        fps: spec.fps ?? fps,
-        position: spec.position ?? position,
-      });
-    }
+    await pipeline.build();
     const listen = values.control ?? config.control?.listen;
     if (listen !== undefined) {
       const exporter = new PrometheusExporter({ metrics: () => inference.metrics() });
       inference.observe(exporter);
       control = serveControl({
         target: inference,
-        createPlayer,
+        createPlayer: pipeline.createPlayer,
         listen,
         token: config.control?.token,
         exporter,
       });
-      if (!values.quiet) print(`stream-infer: control API on ${control.url}`, "stderr");
+      pipeline.log("info", `stream-infer: control API on ${control.url}`);
     }
     if (interrupt.count) return 130;
     // from here on a run that fails midway still leaves the records it collected
-    for (const file of files) file.keep();
+    for (const file of pipeline.files) file.keep();
     let summary: RunSummary;
     try {
       summary = await inference.start(undefined, { mode });
@@ -179,7 +115,10 @@ async function runCommand(args: string[]): Promise<number> {
       if (e instanceof StreamInferError && states.every((s) => s === "failed")) return e.exitCode;
       throw e;
     }
-    if (!values.quiet) print(formatSummary(summary, inference.metrics(), mode), "stderr");
+    // the sinks' last records are delivered (or counted as dropped) before the figures
+    await pipeline.dispatcher.flush();
+    const sinks = pipeline.dispatcher.sinkStats();
+    pipeline.log("info", formatSummary(summary, inference.metrics(), mode, sinks));
     // a failed or lost source was reported on stderr when it happened
     const troubled = Object.values(summary.sources).some((s) =>
       s.state === "failed" || s.state === "lost"
@@ -189,9 +128,29 @@ async function runCommand(args: string[]): Promise<number> {
   } finally {
     interrupt.unlisten();
     await control?.shutdown();
-    await dispatcher.abort();
-    await inference.dispose();
+    await pipeline.dispose();
   }
+}
+
+/** `validate CONFIG.yaml`: one OK line, or one line per problem and exit 2. */
+async function validateCommand(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) {
+    throw new InputError("validate takes one CONFIG.yaml (see stream-infer validate --help)");
+  }
+  const file = positionals[0];
+  const { config, problems } = await validateConfigFile(file);
+  if (problems.length) {
+    for (const problem of problems) print(`stream-infer: ${oneLine(problem)}`, "stderr");
+    return 2;
+  }
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  print(
+    `${file}: OK (${count(config!.sources.length, "source")}, ${
+      count(config!.algos.length, "algo")
+    }, ${count(config!.sinks.length, "sink")})`,
+  );
+  return 0;
 }
 
 /**
@@ -266,10 +225,6 @@ function oneLine(text: string): string {
   return plain.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "error";
 }
 
-function loadAlgo(inference: Inference, { plugin, ...options }: AlgoConfig): Promise<void> {
-  return inference.loadAlgo(plugin, options);
-}
-
 /**
  * Runs the CLI with the given arguments and returns the exit code. Errors are printed as one
  * line on stderr.
@@ -284,9 +239,15 @@ function loadAlgo(inference: Inference, { plugin, ...options }: AlgoConfig): Pro
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   try {
+    if (command !== undefined && COMMAND_HELP[command] && wantsHelp(rest)) {
+      print(COMMAND_HELP[command]);
+      return 0;
+    }
     switch (command) {
       case "run":
         return await runCommand(rest);
+      case "validate":
+        return await validateCommand(rest);
       case "plugin": {
         if (rest[0] !== "hash" || rest.length !== 2) {
           throw new InputError("usage: stream-infer plugin hash URL|PATH");
@@ -301,8 +262,17 @@ export async function main(args: string[]): Promise<number> {
         print(JSON.stringify({ ...info, fps: Math.round(info.fps * 1000) / 1000 }, null, 2));
         return 0;
       }
-      case undefined:
       case "help":
+        if (rest.length === 1 && COMMAND_HELP[rest[0]]) {
+          print(COMMAND_HELP[rest[0]]);
+          return 0;
+        }
+        if (rest.length) {
+          throw new InputError(`no help for '${rest.join(" ")}' (see stream-infer help)`);
+        }
+        print(HELP);
+        return 0;
+      case undefined:
       case "--help":
       case "-h":
         print(HELP, command === undefined ? "stderr" : "stdout");
@@ -318,7 +288,8 @@ export async function main(args: string[]): Promise<number> {
     const message = oneLine(errorText(e));
     const code = (e as { code?: string }).code;
     if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
-      print(`stream-infer: ${message} (see stream-infer help)`, "stderr");
+      const which = COMMAND_HELP[command] ? `stream-infer ${command} --help` : "stream-infer help";
+      print(`stream-infer: ${message} (see ${which})`, "stderr");
       return 2;
     }
     if (e instanceof Deno.errors.NotCapable) {

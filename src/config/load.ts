@@ -31,6 +31,24 @@ import { checkConfigSize, checkDuplicateKeys, Locator, readConfigText } from "./
  * ```
  */
 export function parseConfig(text: string, file: string): PipelineConfig {
+  return parseConfigDocument(text, file).config;
+}
+
+/**
+ * {@link parseConfig}, also returning the {@link Locator} of the text (the line of every key),
+ * for checks that report problems after the parse (`validate`).
+ *
+ * @example
+ * ```ts
+ * import { parseConfigDocument } from "./load.ts";
+ * const { config, at } = parseConfigDocument("source: a.mp4\n", "/srv/p.yaml");
+ * console.log(config.sources[0].url, at.line(["source"])); // "/srv/a.mp4" 1
+ * ```
+ */
+export function parseConfigDocument(
+  text: string,
+  file: string,
+): { config: PipelineConfig; at: Locator } {
   checkConfigSize(text, file);
   const lines = new LineCounter();
   // uniqueKeys off: its check is quadratic in a mapping's size; checkDuplicateKeys is linear
@@ -51,7 +69,7 @@ export function parseConfig(text: string, file: string): PipelineConfig {
   const baseDir = configDir(file);
   const parsed = pipelineSchema(baseDir).safeParse(raw, { error: issueMessage });
   if (!parsed.success) throw problemsOf(at, parsed.error.issues);
-  return { ...parsed.data, baseDir };
+  return { config: { ...parsed.data, baseDir }, at };
 }
 
 /**

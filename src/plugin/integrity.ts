@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { builtinPluginUrl } from "./builtin.ts";
 import { PluginError } from "../errors.ts";
 
 /**
@@ -138,8 +139,9 @@ export async function verifyIntegrity(
 }
 
 /**
- * Turns a plugin reference into a URL: a URL (`https:`, `file:`, ...) as it is, or a local path
- * resolved against `base` (a directory path or URL; default: the working directory).
+ * Turns a plugin reference into a URL: a built-in plugin's name (`yolo`, `motion`) as the
+ * package's own module, a URL (`https:`, `file:`, ...) as it is, or a local path resolved
+ * against `base` (a directory path or URL; default: the working directory).
  *
  * @example
  * ```ts
@@ -148,6 +150,8 @@ export async function verifyIntegrity(
  * ```
  */
 export function resolvePlugin(spec: string, base?: string | URL): URL {
+  const builtin = builtinPluginUrl(spec);
+  if (builtin) return builtin; // `yolo`, `motion`: the package's own plugins
   // Two or more letters before the colon: a URL scheme (a single letter is a Windows drive).
   if (/^[a-z][a-z0-9+.-]+:/i.test(spec)) return new URL(spec);
   let baseUrl: URL;

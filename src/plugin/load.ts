@@ -45,6 +45,7 @@ import {
   resolvePlugin,
   verifyIntegrity,
 } from "./integrity.ts";
+import { isBuiltinPluginUrl } from "./builtin.ts";
 
 /**
  * A class whose instances are algorithms.
@@ -160,6 +161,26 @@ export interface FetchedPlugin {
   remote: boolean;
   /** Whether the bytes were checked against an `integrity` pin. */
   pinned: boolean;
+  /**
+   * Whether it is one of the package's own plugins (`yolo`, `motion`): imported from its own
+   * URL, with the package's trust (no pin needed, its module graph is not walked).
+   */
+  builtin?: boolean;
+}
+
+/** A built-in plugin: read (for its integrity value) and imported from its own URL. */
+async function fetchBuiltin(spec: string, url: URL, remote: boolean): Promise<FetchedPlugin> {
+  const read = await readPluginBytes(url.href);
+  return {
+    spec,
+    url: url.href,
+    sourceUrl: url.href,
+    source: new TextDecoder().decode(read.bytes),
+    integrity: await computeIntegrity(read.bytes),
+    remote,
+    pinned: false,
+    builtin: true,
+  };
 }
 
 const SPECIFIER = String.raw`(["'])((?:\.{1,2})?\/[^"'\r\n]*)\2`;
@@ -252,6 +273,7 @@ export async function fetchPlugin(
   const url = resolvePlugin(spec, base);
   checkPluginUrl(url, spec);
   const remote = url.protocol !== "file:";
+  if (isBuiltinPluginUrl(url)) return await fetchBuiltin(spec, url, remote);
   if (integrity !== undefined && !isIntegrity(integrity)) {
     throw new PluginError(
       `invalid integrity for plugin ${spec}: expected sha256-<base64> (got '${integrity}'); ` +

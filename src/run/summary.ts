@@ -50,8 +50,13 @@ export interface SourceSummary {
   state: SourceState;
   /** Why it failed or was lost. */
   error?: string;
-  /** Frames played through the pipeline (frames no schedule reads may stay in ffmpeg). */
+  /** Frames decoded and handed through the pipeline (frames no schedule reads stay in ffmpeg). */
   frames: number;
+  /**
+   * Frames played at the played fps, those no schedule reads (skipped inside ffmpeg) included:
+   * an offline run at 10 fps over a 30 s file plays 300 frames, even when only 30 are decoded.
+   */
+  played: number;
   /** The fps played. */
   fps: number;
   /** Counts per algorithm name, for this source. */
@@ -71,8 +76,10 @@ export interface SourceSummary {
  * ```
  */
 export interface RunSummary {
-  /** Frames that went through the pipeline, over every source. */
+  /** Frames that went through the pipeline (decoded), over every source. */
   frames: number;
+  /** Frames played, over every source (see {@link SourceSummary.played}). */
+  played: number;
   /** Wall-clock seconds. */
   seconds: number;
   /** The fps played by the first source. */
@@ -106,18 +113,40 @@ export function summarize(
       state: s.state,
       ...(s.error ? { error: s.error } : {}),
       frames: s.frames,
+      played: playedFrames(s),
       fps: s.player.fps || s.fps,
       algos: Object.fromEntries(Object.entries(m?.algos ?? {}).map(([k, v]) => [k, stats(v)])),
     };
   }
   return {
     frames: [...sources, ...retired].reduce((n, s) => n + s.frames, 0),
+    played: [...sources, ...retired].reduce((n, s) => n + playedFrames(s), 0),
     seconds,
     fps: sources[0] ? bySource[sources[0].id].fps : 0,
     stopped,
     algos: Object.fromEntries(Object.entries(metrics.algos).map(([k, v]) => [k, stats(v)])),
     sources: bySource,
   };
+}
+
+/**
+ * Frames a source played: up to its newest frame's played index (frames skipped inside ffmpeg
+ * count), and, for a file that ended, every frame of it at the played fps after the start
+ * position (the frames after the last one a schedule reads are never decoded).
+ */
+export function playedFrames(s: SourceRun): number {
+  const upToNewest = Math.max(s.frames, (s.ring.newest?.index ?? -1) + 1);
+  const info = s.player.info;
+  if (s.state !== "ended" || !info || info.live || !(info.fps > 0) || !(s.fps > 0)) {
+    return upToNewest;
+  }
+  const total = info.frameCount ??
+    (info.duration !== null ? Math.round(info.duration * info.fps) : 0);
+  const source = total - Math.round((s.play.position ?? 0) * info.fps);
+  if (source <= 0) return upToNewest;
+  const ratio = s.fps / info.fps;
+  const played = ratio >= 1 ? source : Math.floor((source - 1) * ratio + 1e-9) + 1;
+  return Math.max(upToNewest, played);
 }
 
 /**

@@ -175,7 +175,7 @@ export {
 } from "./src/draw/annotator.ts";
 export { Canvas, type Point, type PolygonStyle } from "./src/draw/canvas.ts";
 export { colorFor, PALETTE } from "./src/draw/color.ts";
-export { type Color, yuvOf } from "./src/draw/pixels.ts";
+export { type Color, type Paint, yuvOf } from "./src/draw/pixels.ts";
 export { drawText, type TextBox, textHeight, type TextStyle, textWidth } from "./src/draw/text.ts";
 export { boxesOf, type DrawnBox } from "./src/draw/shapes.ts";
 export { LatestRecords } from "./src/draw/latest.ts";

@@ -19,7 +19,19 @@ import type { Frame } from "../frame.ts";
  */
 export type Color = readonly [number, number, number];
 
-/** A colour converted to the bytes of one pixel format (B, G, R / R, G, B / L / Y, U, V). */
+/**
+ * A colour converted to the bytes of one pixel format (B, G, R / R, G, B / L / Y, U, V), from
+ * `Canvas.paint`, for drawing many shapes of one colour without converting it each time.
+ *
+ * @example
+ * ```ts
+ * import { Canvas, type Frame, type Paint } from "@stream-infer/stream-infer";
+ * const frame: Frame = { data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, format: "bgr24", index: 0, source: "main", time: 0 };
+ * const canvas = new Canvas(frame);
+ * const red: Paint = canvas.paint([255, 0, 0]); // [0, 0, 255] in bgr24
+ * for (let i = 0; i < 8; i += 2) canvas.fillRectPaint(i, i, i + 1, i + 1, red);
+ * ```
+ */
 export type Paint = Uint8Array;
 
 /** Writes horizontal spans of one colour into one frame's pixels. */

@@ -77,6 +77,7 @@ export {
 // Running
 export {
   type AlgoInfo,
+  type AlgoOptions,
   type AlgoStats,
   Inference,
   type InferenceOptions,
@@ -89,6 +90,21 @@ export {
 } from "./src/run/inference.ts";
 export { Dispatcher, type DispatcherOptions } from "./src/run/dispatcher.ts";
 export { type RecordStage, type SourceStage, type StageEmit } from "./src/run/stage.ts";
+
+// Tracking and analytics
+export { Tracker, type TrackInput } from "./src/track/tracker.ts";
+export type { TrackOptions } from "./src/track/options.ts";
+export type { DetectionLike } from "./src/track/detections.ts";
+export { LineCounter, type LineCounts } from "./src/analytics/line.ts";
+export { ZoneCounter, type ZoneCounts } from "./src/analytics/zone.ts";
+export type {
+  AnalyticsOptions,
+  CropInput,
+  LineOptions,
+  ZoneOptions,
+} from "./src/analytics/config.ts";
+export type { Anchor } from "./src/analytics/geometry.ts";
+export type { AnalyticsEvent, TrackedObject } from "./src/analytics/object.ts";
 export { Schedule, type TickDecision } from "./src/schedule/schedule.ts";
 export { DEFAULT_RING_BUDGET, ringBytes } from "./src/schedule/budget.ts";
 export { FramePool } from "./src/frame_pool.ts";

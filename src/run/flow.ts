@@ -151,10 +151,11 @@ export class RecordFlow {
       }
       const out = await this.#through(flow, held);
       for (let i = 0; i < flow.stages.length; i++) {
-        const added: AlgoRecord[] = [];
-        await flow.stages[i].end?.((r) => added.push(r));
-        const items = added.map((record) => ({ record, timing: NO_TIMING }));
-        out.push(...await this.#through(flow, items, i + 1));
+        const added: Item[] = [];
+        await flow.stages[i].end?.((record, timing = NO_TIMING) =>
+          void added.push({ record, timing })
+        );
+        out.push(...await this.#through(flow, added, i + 1));
       }
       return out;
     });
@@ -191,18 +192,19 @@ export class RecordFlow {
       const name = this.#stages[i].name;
       const next: Item[] = [];
       for (const item of current) {
-        const added: AlgoRecord[] = [];
+        const added: Item[] = [];
+        const emit = (record: AlgoRecord, timing = NO_TIMING) =>
+          void added.push({ record, timing });
         let record = item.record;
         try {
-          record = await stage.record(item.record, (r) => added.push(r), item.frame);
+          record = await stage.record(item.record, emit, item.frame);
         } catch (e) {
           // a failing stage hands the record on unchanged, with an error record of its own
           const { source, frame, time, position } = item.record;
           const error = `${name}: ${errorMessage(e)}`;
-          added.push({ source, algo: name, frame, time, position, error });
+          emit({ source, algo: name, frame, time, position, error });
         }
-        next.push({ ...item, record });
-        for (const r of added) next.push({ record: r, timing: NO_TIMING });
+        next.push({ ...item, record }, ...added);
       }
       current = next;
     }

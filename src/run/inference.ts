@@ -5,14 +5,15 @@
  *
  * @module
  */
-import type { AlgoLike, LoadAlgoOptions } from "../algo/algo.ts";
+import type { AlgoLike } from "../algo/algo.ts";
+import type { AnalyticsOptions } from "../analytics/config.ts";
 import { InputError } from "../errors.ts";
 import type { Frame } from "../frame.ts";
 import { FramePool } from "../frame_pool.ts";
 import { Observers } from "../observe/fanout.ts";
 import { LogObserver } from "../observe/log.ts";
 import type { Metrics } from "../observe/metrics.ts";
-import type { Mode, RunObserver } from "../observe/observer.ts";
+import type { RunObserver } from "../observe/observer.ts";
 import { RunCounters } from "../observe/run_metrics.ts";
 import type { AlgoRecord } from "../record.ts";
 import { checkBudgetOption } from "../schedule/budget.ts";
@@ -21,6 +22,7 @@ import type { AlgoPool } from "./algo_pool.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { checkRecord, NO_TIMING, RecordFlow } from "./flow.ts";
 import type { RecordStage } from "./stage.ts";
+import { RunStages } from "./stages.ts";
 import { loadPool } from "./load.ts";
 import { playSource } from "./loop.ts";
 import { OfflinePolicy } from "./offline.ts";
@@ -31,119 +33,21 @@ import { collectMetrics, type RunSummary, summarize } from "./summary.ts";
 
 export type { AlgoStats, RunSummary, SourceSummary } from "./summary.ts";
 export type { SourcePlay } from "./source_run.ts";
-
-/**
- * Options of {@link Inference.start}.
- *
- * @example
- * ```ts
- * import type { StartOptions } from "@stream-infer/stream-infer";
- * const opts: StartOptions = { fps: 10, position: 0, mode: "offline" };
- * ```
- */
-export interface StartOptions {
-  /** Requested fps of the player passed to `start` (default: the source's). */
-  fps?: number;
-  /** Start position in seconds of the player passed to `start`. */
-  position?: number;
-  /** `offline` (default) or `realtime`. */
-  mode?: Mode;
-}
-
-/**
- * What the per-frame process hook receives.
- *
- * @example
- * ```ts
- * import type { ProcessContext } from "@stream-infer/stream-infer";
- * const hook = ({ frame, ran }: ProcessContext) => {
- *   if (ran.length) console.log(frame.source, frame.index, ran.map((r) => r.algo));
- * };
- * ```
- */
-export interface ProcessContext {
-  /** The frame just played (`frame.source` says whose). */
-  frame: Frame;
-  /** Records of the algorithms that ran on this frame. */
-  ran: readonly AlgoRecord[];
-  /** The dispatcher, for earlier results. */
-  dispatcher: Dispatcher;
-}
-
-/**
- * The per-frame hook (the original's `set_custom_process`): sees every played frame with the
- * records of the runs on it, and may return a replacement frame (an annotated one, say) that
- * frame observers receive instead.
- *
- * @example
- * ```ts
- * import type { ProcessHook } from "@stream-infer/stream-infer";
- * const hook: ProcessHook = ({ frame }) => frame;
- * ```
- */
-export type ProcessHook = (context: ProcessContext) => Frame | void | Promise<Frame | void>;
-
-/**
- * A loaded algorithm, as {@link Inference.listAlgos} describes it.
- *
- * @example
- * ```ts
- * import type { AlgoInfo } from "@stream-infer/stream-infer";
- * const info: AlgoInfo = { name: "motion", frameCount: 2, frameStep: 0, interval: 0.5 };
- * ```
- */
-export interface AlgoInfo {
-  /** The algorithm's name. */
-  name: string;
-  /** Frames per run. */
-  frameCount: number;
-  /** Step between frames. */
-  frameStep: number;
-  /** Seconds between runs. */
-  interval: number;
-  /** The plugin it was loaded from, if any. */
-  plugin?: string;
-  /** Instances running side by side, when more than one. */
-  instances?: number;
-}
-
-/**
- * Options of {@link Inference}.
- *
- * @example
- * ```ts
- * import { Inference, type InferenceOptions } from "@stream-infer/stream-infer";
- * const opts: InferenceOptions = { pluginBase: "/srv/pipelines/" };
- * const inference = new Inference(undefined, opts);
- * ```
- */
-export interface InferenceOptions {
-  /** Directory that relative plugin paths are resolved against (default: working dir). */
-  pluginBase?: string | URL;
-  /** The per-frame hook. */
-  process?: ProcessHook;
-  /** Realtime: how long a stop waits for runs in flight, in ms (default 5000). */
-  stopGraceMs?: number;
-  /** Offline with worker-run plugins: frames decoded ahead of the oldest unfinished run
-   * (default 8). */
-  lookahead?: number;
-  /**
-   * Bytes of frames one source may keep alive (default {@link DEFAULT_RING_BUDGET}, 512 MiB;
-   * `Infinity` turns the check off). A source keeps `span + lookahead + 1` frames, where
-   * `span` is the longest `(frameCount - 1) * max(frameStep, 1) + 1` of the loaded
-   * algorithms and `lookahead` is 0 in realtime mode. A source whose frames would need more
-   * fails (alone) with an {@link InputError} naming the algorithms, their `frameCount` and
-   * `frameStep`, the frame size and the budget, as soon as its frame size is known and
-   * before its frames are kept; `loadAlgo` already refuses a schedule that would not fit
-   * even with the smallest frames (2x2 gray).
-   */
-  ringBudget?: number;
-  /**
-   * `false` to print nothing. By default a {@link LogObserver} prints warnings, source
-   * trouble and worker restarts to stderr; attach your own observer to see them as events.
-   */
-  log?: boolean;
-}
+export type {
+  AlgoInfo,
+  AlgoOptions,
+  InferenceOptions,
+  ProcessContext,
+  ProcessHook,
+  StartOptions,
+} from "./options.ts";
+import type {
+  AlgoInfo,
+  AlgoOptions,
+  InferenceOptions,
+  ProcessHook,
+  StartOptions,
+} from "./options.ts";
 
 /** States in which a source still holds its id. */
 const LIVE_STATES = new Set(["waiting", "playing"]);
@@ -174,7 +78,9 @@ export class Inference {
   /** Where results are collected and written to sinks. */
   readonly dispatcher: Dispatcher;
   readonly #pools: AlgoPool[] = [];
-  readonly #stages: RecordStage[] = [];
+  readonly #stages = new RunStages();
+  /** Algorithms that run on crops, from a stage, not on the frames' schedule. */
+  readonly #onCrops = new Set<AlgoPool>();
   readonly #sources = new Map<string, SourceRun>();
   /** Sources of this run that were removed or replaced: they still count in the totals. */
   #retired: SourceRun[] = [];
@@ -213,15 +119,54 @@ export class Inference {
    * access to the existing files named in its options (model files, say). Every source is
    * served by the same instances.
    */
-  async loadAlgo(algo: AlgoLike | string | URL, options: LoadAlgoOptions): Promise<void> {
+  async loadAlgo(algo: AlgoLike | string | URL, options: AlgoOptions): Promise<void> {
     if (this.#run) throw new InputError("cannot load algorithms while running");
-    const pool = await loadPool(algo, options, {
+    const { track, input, ...load } = options;
+    const label = load.name ?? String((algo as AlgoLike).name ?? algo);
+    const tracking = track === undefined ? undefined : RunStages.checkTrack(label, track);
+    const crops = input === undefined
+      ? undefined
+      : RunStages.checkInput(label, input, (name) => this.#pools.some((p) => p.name === name));
+    if (crops && load.frameCount !== 1) {
+      throw new InputError(`${label}: an algorithm on crops needs frameCount: 1`);
+    }
+    const pool = await loadPool(algo, load, {
       pluginBase: this.#pluginBase,
       onEvent: (event) => this.#observers.onAlgo(event),
       taken: (name) => this.#pools.some((p) => p.name === name),
       ringBudget: this.#ringBudget,
     });
     this.#pools.push(pool);
+    if (tracking) this.#stages.addTrack(pool.name, tracking);
+    if (crops) {
+      this.#onCrops.add(pool);
+      this.#stages.addCrops(pool, crops, this.#framePool);
+    }
+  }
+
+  /**
+   * Adds a line or a zone (see {@link AnalyticsOptions}) that reads the tracked detections of
+   * the algorithm `on` (loaded with a `track` key) and adds its events to the records: `cross`
+   * for lines, `enter`, `leave` and `loiter` for zones, and `counts` every `report` seconds and
+   * at each source's end. Throws {@link InputError} for bad options.
+   *
+   * @example
+   * ```ts
+   * import { Inference } from "@stream-infer/stream-infer";
+   * const inference = new Inference();
+   * await inference.loadAlgo("./plugins/yolo/mod.ts", {
+   *   name: "det", frameCount: 1, frameStep: 0, interval: 0.08,
+   *   options: { model: "./yolov8n.onnx" }, permissions: { ffi: true },
+   *   track: { type: "bytetrack", maxAge: 1 },
+   * });
+   * inference.addAnalytics({
+   *   type: "line", name: "gate", on: "det", classes: ["car"], points: [[0, 300], [768, 300]],
+   * });
+   * ```
+   */
+  addAnalytics(options: AnalyticsOptions): void {
+    if (this.#run) throw new InputError("cannot add analytics while running");
+    this.#stages.addAnalytics(options, (name) => this.#pools.some((p) => p.name === name));
   }
 
   /** The loaded algorithms with their schedules. */
@@ -247,7 +192,7 @@ export class Inference {
    */
   addStage(stage: RecordStage): void {
     if (this.#run) throw new InputError("cannot add stages while running");
-    this.#stages.push(stage);
+    this.#stages.add(stage);
   }
 
   /**
@@ -354,10 +299,10 @@ export class Inference {
       : new RealtimePolicy(this.#stopGraceMs);
     const abort = new AbortController();
     const context: RunContext = {
-      pools: this.#pools,
+      pools: this.#pools.filter((p) => !this.#onCrops.has(p)),
       framePool: this.#framePool,
       observers: this.#observers,
-      flow: new RecordFlow(this.#observers, this.#stages),
+      flow: new RecordFlow(this.#observers, this.#stages.list()),
       signal: abort.signal,
       source: (id) => this.#sources.get(id),
       watchesFrames: () => this.#process !== undefined || this.#observers.everyFrame,

@@ -5,11 +5,13 @@
  * @module
  */
 import type { Frame } from "../frame.ts";
+import type { RunTiming } from "../observe/observer.ts";
 import type { AlgoRecord } from "../record.ts";
 
 /**
  * What a stage may do besides changing the record it is handed: add records after it (events,
- * counts), in order.
+ * counts), in order. `timing` is for a record of a run the stage made itself (observers count
+ * it as a run); without it, observers get a `NaN` timing.
  *
  * @example
  * ```ts
@@ -17,7 +19,7 @@ import type { AlgoRecord } from "../record.ts";
  * const emit: StageEmit = (record) => console.log(record.algo, record.result);
  * ```
  */
-export type StageEmit = (record: AlgoRecord) => void;
+export type StageEmit = (record: AlgoRecord, timing?: RunTiming) => void;
 
 /**
  * One source's side of a stage: it receives that source's records in run order (frame order

@@ -66,9 +66,8 @@ Deno.test("mqtt sink: every record reaches a subscriber, across a broker restart
       const [stats] = dispatcher.sinkStats();
       assert.equal(stats.written, 120);
       assert.equal(stats.dropped, 0);
-      assert.ok(stats.errors > 0, "the outage was counted");
-      assert.ok(stats.queueHighWater >= 1);
-      assert.match(lines[0] ?? "", /sink mqtt mqtt:\/\/127\.0\.0\.1:\d+ si\/\{source\}\/\{algo\}: .*not connected/);
+      // the records of the outage waited in the sink's queue
+      assert.ok(stats.queueHighWater >= 20, `high-water mark ${stats.queueHighWater}`);
     } finally {
       await dispatcher.abort();
       await subscriber.endAsync(true);

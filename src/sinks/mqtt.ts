@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { connect, type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { InputError } from "../errors.ts";
 import { type AlgoRecord, recordLine } from "../record.ts";
 import { DeliveryQueue, PartialSendError, seconds, waitFor } from "./queue.ts";
@@ -73,7 +73,8 @@ interface Message {
 export class MqttSink implements Sink {
   /** `mqtt URL TOPIC`. */
   readonly label: string;
-  readonly #client: MqttClient;
+  /** The client, once MQTT.js is loaded (lazily: a plugin importing mod.ts never loads it). */
+  readonly #client: Promise<MqttClient>;
   readonly #queue: DeliveryQueue<Message>;
   readonly #topic: string;
   #lastError?: Error;
@@ -90,18 +91,22 @@ export class MqttSink implements Sink {
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new InputError(`mqtt: qos must be 0, 1 or 2`);
     const retain = options.retain ?? false;
     this.label = `mqtt ${url.protocol}//${url.host} ${this.#topic}`;
-    this.#client = connect(options.url, {
-      clientId: options.clientId ?? `stream-infer-${crypto.randomUUID().slice(0, 8)}`,
-      username: options.username,
-      password: options.password,
-      clean: true,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-      // the sink's queue is the only one: nothing is published while disconnected
-      queueQoSZero: false,
+    this.#client = import("mqtt").then(({ connect }) => {
+      const client = connect(options.url, {
+        clientId: options.clientId ?? `stream-infer-${crypto.randomUUID().slice(0, 8)}`,
+        username: options.username,
+        password: options.password,
+        clean: true,
+        reconnectPeriod: 1000,
+        connectTimeout: 5000,
+        // the sink's queue is the only one: nothing is published while disconnected
+        queueQoSZero: false,
+      });
+      client.on("error", (e) => this.#lastError = e);
+      client.on("connect", () => this.#lastError = undefined);
+      return client;
     });
-    this.#client.on("error", (e) => this.#lastError = e);
-    this.#client.on("connect", () => this.#lastError = undefined);
+    this.#client.catch(() => {}); // reported by the first send
     this.#queue = new DeliveryQueue<Message>({
       send: (batch, signal) => this.#publish(batch, qos, retain, signal),
       maxQueue: options.maxQueue ?? 10000,
@@ -136,13 +141,15 @@ export class MqttSink implements Sink {
       try {
         await this.#queue.close();
       } finally {
-        await this.#client.endAsync(!this.#client.connected);
+        const client = await this.#client.catch(() => undefined);
+        await client?.endAsync(!client.connected);
       }
     })();
   }
 
   async #publish(batch: Message[], qos: 0 | 1 | 2, retain: boolean, signal: AbortSignal) {
-    if (!this.#client.connected && !await waitFor(this.#client, "connect", 1000, signal)) {
+    const client = await this.#client;
+    if (!client.connected && !await waitFor(client, "connect", 1000, signal)) {
       const why = this.#lastError ? ` (${this.#lastError.message})` : "";
       throw new Error(`not connected${why}`);
     }
@@ -152,7 +159,7 @@ export class MqttSink implements Sink {
       signal.addEventListener("abort", aborted);
     });
     const sent = batch.map(({ topic, payload }) =>
-      this.#client.publishAsync(topic, payload, { qos, retain }).then(() => true)
+      client.publishAsync(topic, payload, { qos, retain }).then(() => true)
     );
     try {
       const results = await Promise.race([Promise.allSettled(sent), abort]);

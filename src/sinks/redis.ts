@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { InputError } from "../errors.ts";
 import { type AlgoRecord, recordLine } from "../record.ts";
 import { DeliveryQueue, PartialSendError, seconds, waitFor } from "./queue.ts";
@@ -61,7 +61,8 @@ interface Entry {
 export class RedisSink implements Sink {
   /** `redis HOST:PORT STREAM`. */
   readonly label: string;
-  readonly #client: Redis;
+  /** The client, once ioredis is loaded (lazily: a plugin importing mod.ts never loads it). */
+  readonly #client: Promise<Redis>;
   readonly #queue: DeliveryQueue<Entry>;
   readonly #stream: string;
   #lastError?: Error;
@@ -77,24 +78,29 @@ export class RedisSink implements Sink {
       throw new InputError(`redis: maxLen must be a positive integer (got ${maxLen})`);
     }
     this.label = `redis ${url.host} ${this.#stream}`;
-    this.#client = new Redis(options.url, {
-      // the sink's queue is the only one
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 1000),
-      connectTimeout: 5000,
+    this.#client = import("ioredis").then(({ Redis }) => {
+      const client = new Redis(options.url, {
+        // the sink's queue is the only one
+        enableOfflineQueue: false,
+        autoResendUnfulfilledCommands: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: (attempt) => Math.min(attempt * 200, 1000),
+        connectTimeout: 5000,
+      });
+      client.on("error", (e) => this.#lastError = e);
+      client.on("ready", () => this.#lastError = undefined);
+      return client;
     });
-    this.#client.on("error", (e) => this.#lastError = e);
-    this.#client.on("ready", () => this.#lastError = undefined);
+    this.#client.catch(() => {}); // reported by the first send
     const trim = maxLen !== undefined ? ["MAXLEN", "~", String(maxLen)] : [];
     this.#queue = new DeliveryQueue<Entry>({
       send: async (batch, signal) => {
-        if (this.#client.status !== "ready" && !await waitFor(this.#client, "ready", 1000, signal)) {
+        const client = await this.#client;
+        if (client.status !== "ready" && !await waitFor(client, "ready", 1000, signal)) {
           const why = this.#lastError ? ` (${this.#lastError.message})` : "";
           throw new Error(`not connected${why}`);
         }
-        const pipeline = this.#client.pipeline();
+        const pipeline = client.pipeline();
         for (const { key, json } of batch) pipeline.xadd(key, ...trim, "*", "record", json);
         const results = (await pipeline.exec()) ?? [];
         const failed = batch.findIndex((_, i) => !results[i] || results[i][0]);
@@ -134,8 +140,9 @@ export class RedisSink implements Sink {
       try {
         await this.#queue.close();
       } finally {
-        if (this.#client.status === "ready") await this.#client.quit().catch(() => {});
-        this.#client.disconnect();
+        const client = await this.#client.catch(() => undefined);
+        if (client?.status === "ready") await client.quit().catch(() => {});
+        client?.disconnect();
       }
     })();
   }

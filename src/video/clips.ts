@@ -21,7 +21,7 @@ import { type Frame, positionOf } from "../frame.ts";
 import type { Mode, RunObserver, RunStart, SourceEvent } from "../observe/observer.ts";
 import type { AlgoRecord } from "../record.ts";
 import { Annotation } from "./annotation.ts";
-import { joinSegments, SegmentRing } from "./segments.ts";
+import { joinSegments, type Segment, SegmentRing } from "./segments.ts";
 import { matches, type When } from "./when.ts";
 
 /**
@@ -83,6 +83,8 @@ interface OpenClip {
   last: AlgoRecord;
   /** Stream times of the first and last match. */
   at: number;
+  /** Lets the ring delete the clip's segments again. */
+  release: () => void;
   lastAt: number;
   count: number;
 }
@@ -165,8 +167,8 @@ export class Clips implements RunObserver {
       state.open.lastAt = Math.max(state.open.lastAt, at);
       state.open.count++;
     } else {
-      state.open = { first: record, last: record, at, lastAt: at, count: 1 };
-      ring.hold(at - this.#pre);
+      const release = ring.hold(at - this.#pre);
+      state.open = { first: record, last: record, at, lastAt: at, count: 1, release };
     }
   }
 
@@ -198,7 +200,6 @@ export class Clips implements RunObserver {
     const segments = await ring.refresh();
     if (!segments.length || segments[segments.length - 1].end < end) return;
     state.open = undefined;
-    ring.hold(Infinity);
     this.#track(this.#cut(frame.source, ring, open));
   }
 
@@ -245,7 +246,14 @@ export class Clips implements RunObserver {
   async #cut(source: string, ring: SegmentRing, open: OpenClip): Promise<void> {
     const from = open.at - this.#pre;
     const to = open.lastAt + this.#post;
-    const picked = ring.segments().filter((s) => s.end > from && s.start < to);
+    try {
+      await this.#join(source, ring.segments().filter((s) => s.end > from && s.start < to), open);
+    } finally {
+      open.release();
+    }
+  }
+
+  async #join(source: string, picked: Segment[], open: OpenClip): Promise<void> {
     if (!picked.length) return;
     const { dir } = this.#options;
     const name = `${source.replace(/[^A-Za-z0-9._-]/g, "_")}-${

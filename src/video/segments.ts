@@ -81,7 +81,7 @@ export class SegmentRing {
   #times: [number, number][] = [];
   #segments: Segment[] = [];
   #deleted = new Set<string>();
-  #hold = Infinity;
+  readonly #holds = new Set<{ start: number }>();
   #lastPrune = -Infinity;
 
   private constructor(dir: string, options: SegmentRingOptions) {
@@ -109,9 +109,14 @@ export class SegmentRing {
     return best ? best[1] : this.now;
   }
 
-  /** Keeps the segments that end after `start` (an open clip's), or none with `Infinity`. */
-  hold(start: number): void {
-    this.#hold = start;
+  /**
+   * Keeps the segments that end after `start` (stream time) until the returned function is
+   * called: an open clip, then the join that reads its segments.
+   */
+  hold(start: number): () => void {
+    const token = { start };
+    this.#holds.add(token);
+    return () => this.#holds.delete(token);
   }
 
   /** Encodes a shown frame (copied; never waits in realtime). */
@@ -178,7 +183,8 @@ export class SegmentRing {
   }
 
   async #prune(): Promise<void> {
-    const keepFrom = Math.min(this.now - this.#options.keep, this.#hold);
+    let keepFrom = this.now - this.#options.keep;
+    for (const { start } of this.#holds) keepFrom = Math.min(keepFrom, start);
     for (const s of await this.refresh()) {
       if (s.end >= keepFrom) continue;
       this.#deleted.add(s.path);

@@ -196,6 +196,53 @@ export { drawText, type TextBox, textHeight, type TextStyle, textWidth } from ".
 export { boxesOf, type DrawnBox } from "./src/draw/shapes.ts";
 export { LatestRecords } from "./src/draw/latest.ts";
 
+// Video out: recording, live restream, snapshots, event clips
+export { Annotation, type AnnotationOptions, type FrameDrawer } from "./src/video/annotation.ts";
+export { type EncoderOptions, type EncoderStats, FrameEncoder } from "./src/video/encoder.ts";
+export { Recorder, type RecorderOptions } from "./src/video/recorder.ts";
+export { Restream, type RestreamOptions } from "./src/video/restream.ts";
+export {
+  type EncoderPlan,
+  SourceEncoders,
+  type VideoOutputOptions,
+} from "./src/video/source_encoders.ts";
+export { encodeJpeg, type SnapshotOptions, Snapshots } from "./src/video/snapshot.ts";
+export { type ClipMade, type ClipOptions, Clips } from "./src/video/clips.ts";
+export {
+  joinSegments,
+  type Segment,
+  SegmentRing,
+  type SegmentRingOptions,
+} from "./src/video/segments.ts";
+export {
+  DEFAULT_PRESET,
+  fileArgs,
+  forSource,
+  hlsArgs,
+  type HlsOptions,
+  pushArgs,
+  segmentArgs,
+} from "./src/video/targets.ts";
+export { detectionsOf, matches, type When } from "./src/video/when.ts";
+export {
+  attachVideo,
+  type AttachVideoOptions,
+  type ClipsConfig,
+  clipsSchema,
+  type HlsConfig,
+  hlsSchema,
+  type RecordConfig,
+  recordSchema,
+  type RestreamConfig,
+  restreamSchema,
+  type SnapshotConfig,
+  snapshotSchema,
+  type VideoConfig,
+  type VideoOutputs,
+  type VideoTarget,
+  whenSchema,
+} from "./src/video/config.ts";
+
 // Config
 export { loadConfig, parseConfig } from "./src/config/load.ts";
 export type {

@@ -91,6 +91,7 @@ Deno.test("layout: folders of src/ import only downwards (docs/architecture.md)"
     observe: ["source"],
     sinks: [],
     draw: [],
+    video: ["draw", "observe", "source"],
     track: [],
     analytics: [],
     source: [],

@@ -1,0 +1,194 @@
+/**
+ * Recording benchmark: a realtime run of a paced 1280x720 25 fps source with the motion plugin
+ * (`plugins/motion.ts`, in its worker, `interval` 0.2 s), every frame annotated (the default
+ * `Annotator`: boxes, labels, overlay) and recorded to mp4 by the `Recorder` (libx264, one row
+ * per preset). Reports the frames the player dropped (target 0), the frames the recorder
+ * dropped, the encoder's CPU share (its ffmpeg's utime + stime from /proc/<pid>/stat over the
+ * measured wall time, in % of one core), the annotation time per frame (p50 / p95), and the
+ * mp4's frames and duration against the wall time.
+ *
+ *   deno run -A --unstable-worker-options bench/recording.ts [--write] [--seconds N]
+ *     [--presets veryfast,ultrafast]
+ *
+ * `--write` rewrites the "Recording" section of BENCHMARKS.md (only that section). The clip's
+ * cache dir is `STREAM_INFER_BENCH_DIR` or `<tmp>/stream-infer-bench`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  Annotation,
+  Annotator,
+  FFmpegProducer,
+  type Frame,
+  type FrameDrawer,
+  Inference,
+  locateFfmpeg,
+  Player,
+  Recorder,
+} from "../mod.ts";
+import { loadAverage, machine, median, writeSection } from "./report.ts";
+import { ensureClip, stdoutOf } from "./tools.ts";
+
+const SECTION = "## Recording";
+const MOTION = new URL("../plugins/motion.ts", import.meta.url);
+const CLIP = { width: 1280, height: 720, fps: 25, seconds: 20 };
+/** Seconds played before the encoder's CPU time is first read. */
+const WARMUP_S = 3;
+
+interface Row {
+  preset: string;
+  wall: number;
+  read: number;
+  playerDropped: number;
+  written: number;
+  recorderDropped: number;
+  cpu: number;
+  drawP50: number;
+  drawP95: number;
+  frames: number;
+  duration: number;
+}
+
+/** utime + stime of a process, seconds (via `cat`: Deno reads /proc only with -A). */
+async function cpuSeconds(pid: number, tick: number): Promise<number> {
+  const stat = await stdoutOf("cat", [`/proc/${pid}/stat`]);
+  if (!stat) return NaN;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / tick; // utime, stime (fields 14, 15)
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+}
+
+async function probe(path: string): Promise<{ frames: number; duration: number }> {
+  const text = await stdoutOf("ffprobe", [
+    "-v",
+    "error",
+    "-count_packets",
+    "-show_entries",
+    "stream=nb_read_packets:format=duration",
+    "-of",
+    "json",
+    path,
+  ]);
+  const json = JSON.parse(text ?? "{}");
+  return {
+    frames: Number(json.streams?.[0]?.nb_read_packets ?? NaN),
+    duration: Number(json.format?.duration ?? NaN),
+  };
+}
+
+async function measure(clip: string, preset: string, seconds: number, tick: number): Promise<Row> {
+  const dir = await Deno.makeTempDir({ prefix: "stream-infer-bench-rec-" });
+  try {
+    const inference = new Inference(undefined, { log: false });
+    await inference.loadAlgo(MOTION.href, { frameCount: 1, frameStep: 0, interval: 0.2 });
+    const annotator = new Annotator();
+    const drawMs: number[] = [];
+    const drawer: FrameDrawer = {
+      draw(frame: Frame, records, info) {
+        const t = performance.now();
+        const out = annotator.draw(frame, records, info);
+        drawMs.push(performance.now() - t);
+        return out;
+      },
+      release: (frame: Frame) => annotator.release(frame),
+    };
+    const recorder = new Recorder({
+      path: `${dir}/rec.mp4`,
+      preset,
+      annotation: new Annotation({ drawer }),
+    });
+    inference.observe(recorder);
+    const producer = new FFmpegProducer({ inputOptions: ["-stream_loop", "-1"] });
+    const done = inference.start(new Player(producer, clip), { mode: "realtime" });
+    const began = performance.now();
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    const pid = recorder.pids().main;
+    const cpu0 = pid ? await cpuSeconds(pid, tick) : NaN;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, (seconds - WARMUP_S) * 1000));
+    const cpu1 = pid ? await cpuSeconds(pid, tick) : NaN;
+    const t1 = performance.now();
+    inference.stop();
+    await done;
+    const wall = (performance.now() - began) / 1000;
+    const metrics = inference.metrics();
+    await inference.dispose();
+    const stats = recorder.stats().main;
+    const out = await probe(`${dir}/rec.mp4`);
+    return {
+      preset,
+      wall,
+      read: metrics.player.framesRead,
+      playerDropped: metrics.player.framesDropped,
+      written: stats.written,
+      recorderDropped: stats.dropped,
+      cpu: (cpu1 - cpu0) / ((t1 - t0) / 1000),
+      drawP50: median(drawMs),
+      drawP95: percentile(drawMs, 0.95),
+      ...out,
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    write: { type: "boolean", default: false },
+    seconds: { type: "string", default: "30" },
+    presets: { type: "string", default: "veryfast,ultrafast" },
+  },
+});
+const seconds = Number(values.seconds);
+const ffmpeg = locateFfmpeg();
+const clip = await ensureClip(ffmpeg, CLIP);
+const tick = Number((await stdoutOf("getconf", ["CLK_TCK"]))?.trim() ?? 100) || 100;
+const loadBefore = loadAverage();
+const rows: Row[] = [];
+for (const preset of values.presets.split(",")) {
+  console.error(`recording ${seconds} s with -preset ${preset} ...`);
+  rows.push(await measure(clip, preset, seconds, tick));
+}
+const loadAfter = loadAverage();
+
+const f1 = (v: number) => v.toFixed(1);
+const f2 = (v: number) => v.toFixed(2);
+const table = [
+  "| preset | wall (s) | player **dropped** / read | recorder written / **dropped** | encoder CPU (% of a core) | annotate p50 / p95 (ms) | mp4 frames | mp4 duration (s) |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...rows.map((r) =>
+    `| ${r.preset} | ${
+      f1(r.wall)
+    } | ${r.playerDropped} / ${r.read} | ${r.written} / ${r.recorderDropped} | ${
+      Math.round(r.cpu * 100)
+    }% | ${f2(r.drawP50)} / ${f2(r.drawP95)} | ${r.frames} | ${f2(r.duration)} |`
+  ),
+].join("\n");
+console.log(table);
+
+if (values.write) {
+  const date = new Date().toISOString().slice(0, 10);
+  const section = [
+    SECTION,
+    "",
+    "```sh",
+    "deno task bench:recording --write",
+    "```",
+    "",
+    `Measured ${date} on:`,
+    "",
+    ...(await machine(ffmpeg, [
+      `- 1-minute load average before / after the runs: ${f2(loadBefore)} / ${f2(loadAfter)}`,
+      "- the machine was shared with other jobs during the run",
+    ])),
+    "",
+    table,
+  ].join("\n");
+  await writeSection(SECTION, section);
+}

@@ -12,7 +12,8 @@
  * ```
  *
  * `latest` is the newest record of each algorithm for `frame.source` ({@link LatestRecords}
- * keeps them). The default drawing: zones and lines from the options, a labelled box per
+ * keeps them). The default drawing: zones and lines from the options (with the counts of the
+ * line or zone analytics of the same name), a labelled box per
  * detection ({@link boxesOf}: YOLO, motion, trackers), the overlay (source, time, fps), then the
  * user's `annotate(ctx)` hook.
  *
@@ -40,7 +41,11 @@ import { drawText, type TextBox, textHeight, type TextStyle } from "./text.ts";
 export interface Zone {
   /** Corners (a zone) or points along the line, in frame pixels. */
   points: readonly Point[];
-  /** Text drawn at the first point. */
+  /**
+   * Text drawn at the first point. It is also the name of the analytics (line or zone counter)
+   * whose newest record's counts are shown beside it: a line's `in`/`out` totals, a zone's
+   * occupancy.
+   */
   label?: string;
   /** Colour (default: {@link colorFor} of the label, or of the index). */
   color?: Color;
@@ -189,7 +194,7 @@ export class Annotator {
     const latest: Record<string, AlgoRecord> = {};
     for (const r of shown) latest[r.algo] = r;
     const style = { scale, thickness };
-    this.#shapes(canvas, style);
+    this.#shapes(canvas, style, latest);
     if (o.boxes !== false) {
       for (const r of Object.values(latest)) {
         if (r.error !== undefined || (o.algos && !o.algos.includes(r.algo))) continue;
@@ -246,7 +251,11 @@ export class Annotator {
     };
   }
 
-  #shapes(canvas: Canvas, { scale, thickness }: { scale: number; thickness: number }): void {
+  #shapes(
+    canvas: Canvas,
+    { scale, thickness }: { scale: number; thickness: number },
+    latest: Readonly<Record<string, AlgoRecord>>,
+  ): void {
     const { zones = [], lines = [] } = this.#options;
     zones.forEach((z, i) => {
       const color = z.color ?? colorFor(z.label ?? `zone${i}`);
@@ -257,12 +266,16 @@ export class Annotator {
         fill: fillAlpha > 0 ? color : undefined,
         fillAlpha,
       });
-      if (z.label && z.points.length) tag(canvas, scale, z.label, z.points[0], color);
+      if (z.label && z.points.length) {
+        tag(canvas, scale, z.label + countsOf(latest[z.label]), z.points[0], color);
+      }
     });
     lines.forEach((l, i) => {
       const color = l.color ?? colorFor(l.label ?? `line${i}`);
       canvas.polyline(l.points, color, thickness);
-      if (l.label && l.points.length) tag(canvas, scale, l.label, l.points[0], color);
+      if (l.label && l.points.length) {
+        tag(canvas, scale, l.label + countsOf(latest[l.label]), l.points[0], color);
+      }
     });
   }
 
@@ -305,6 +318,29 @@ function labelOf(b: DrawnBox, algo: string): string {
   if (b.track !== undefined) parts.push(`#${b.track}`);
   if (b.score !== undefined) parts.push(b.score.toFixed(2));
   return parts.join(" ");
+}
+
+/**
+ * The counts an analytics record named like a line or zone carries, as label text: a line's
+ * `counts` (per class `{ in, out }`) as `  in N  out M`, a zone's `occupancy` (per class) as
+ * `  N inside`; `""` for anything else.
+ */
+function countsOf(record: AlgoRecord | undefined): string {
+  const r = record?.error === undefined ? record?.result : undefined;
+  if (typeof r !== "object" || r === null) return "";
+  const { counts, occupancy } = r as { counts?: unknown; occupancy?: unknown };
+  const sum = (values: unknown[]) =>
+    values.reduce<number>((n, v) => n + (typeof v === "number" && Number.isFinite(v) ? v : 0), 0);
+  if (typeof occupancy === "object" && occupancy !== null) {
+    return `  ${sum(Object.values(occupancy))} inside`;
+  }
+  if (typeof counts === "object" && counts !== null) {
+    const dirs = Object.values(counts) as { in?: unknown; out?: unknown }[];
+    if (dirs.every((d) => typeof d === "object" && d !== null && "in" in d)) {
+      return `  in ${sum(dirs.map((d) => d.in))}  out ${sum(dirs.map((d) => d.out))}`;
+    }
+  }
+  return "";
 }
 
 /** A small label at a point (zones and lines). */

@@ -221,3 +221,30 @@ Deno.test("annotator: the process hook keeps the newest records per source and r
   assert.equal(second.data.buffer, first.data.buffer, "the first copy's buffer was reused");
   assert.ok(a.data.every((v) => v === 0));
 });
+
+Deno.test("annotator: lines and zones show the counts of the analytics records named like them", () => {
+  const frame = frameOf("rgb24", 160, 60, 0);
+  const color = [0, 120, 255] as const;
+  const shapes = (line: string, zone: string) => ({
+    overlay: false,
+    textScale: 1,
+    lines: [{ points: [[2, 50], [150, 50]] as [number, number][], label: line, color }],
+    zones: [{
+      points: [[80, 2], [150, 2], [150, 40], [80, 40]] as [number, number][],
+      label: zone,
+      color,
+    }],
+  });
+  const withCounts = new Annotator(shapes("gate", "dock")).draw(frame, [
+    record({ event: "counts", counts: { car: { in: 2, out: 1 }, person: { in: 1, out: 0 } } }, {
+      algo: "gate",
+    }),
+    record({ event: "enter", track: 3, occupancy: { person: 2, car: 1 }, counts: {} }, {
+      algo: "dock",
+    }),
+  ]);
+  const spelled = new Annotator(shapes("gate  in 3  out 1", "dock  3 inside")).draw(frame, []);
+  assert.deepEqual(changed(withCounts.data, spelled.data, 160, 3), []);
+  const plain = new Annotator(shapes("gate", "dock")).draw(frame, []);
+  assert.notDeepEqual(changed(withCounts.data, plain.data, 160, 3), []);
+});

@@ -176,7 +176,7 @@ export { StdoutSink, type StdoutSinkOptions, summarizeRecord } from "./src/sinks
 export { WebhookSink, type WebhookSinkOptions } from "./src/sinks/webhook.ts";
 export { MqttSink, type MqttSinkOptions } from "./src/sinks/mqtt.ts";
 export { RedisSink, type RedisSinkOptions } from "./src/sinks/redis.ts";
-export { DeliveryQueue, type DeliveryOptions, PartialSendError } from "./src/sinks/queue.ts";
+export { type DeliveryOptions, DeliveryQueue, PartialSendError } from "./src/sinks/queue.ts";
 export { expandTemplate } from "./src/sinks/template.ts";
 export { openSinks, type SinkEntry, sinkSchemas } from "./src/sinks/config.ts";
 
@@ -245,6 +245,8 @@ export {
 
 // Config
 export { loadConfig, parseConfig } from "./src/config/load.ts";
+export { validateConfigFile, type Validation } from "./src/config/validate.ts";
+export { BUILTIN_PLUGINS, builtinPermissions } from "./src/plugin/builtin.ts";
 export type {
   AlgoConfig,
   ControlConfig,
@@ -266,4 +268,4 @@ export {
 } from "./src/control/server.ts";
 export { PrometheusExporter, type PrometheusExporterOptions } from "./src/observe/prometheus.ts";
 export { ProgressBar } from "./src/observe/progress.ts";
-export { LogObserver } from "./src/observe/log.ts";
+export { LOG_LEVELS, type LogLevel, LogObserver, logs, parseLogLevel } from "./src/observe/log.ts";

@@ -18,7 +18,6 @@ import type { Inference, RunSummary } from "../run/inference.ts";
 import type { JsonlSink } from "../sinks/jsonl.ts";
 import { probe } from "../source/probe.ts";
 import type { SourceSpec } from "../source/spec.ts";
-import { loadConfig } from "../config/load.ts";
 import type { PipelineConfig } from "../config/types.ts";
 import { validateConfigFile } from "../config/validate.ts";
 import { COMMAND_HELP, HELP, wantsHelp } from "./help.ts";
@@ -64,7 +63,17 @@ async function runCommand(args: string[]): Promise<number> {
     : values.quiet
     ? "warn"
     : "info";
-  const config: PipelineConfig = await loadConfig(positionals[0]);
+  // the schema, and the local files it names (plugins, model paths), with their lines
+  const checked = await validateConfigFile(positionals[0], {
+    remote: false,
+    options: false,
+    sources: values.source === undefined,
+  });
+  if (checked.problems.length) {
+    for (const problem of checked.problems) print(`stream-infer: ${oneLine(problem)}`, "stderr");
+    return 2;
+  }
+  const config: PipelineConfig = checked.config!;
   const sources: SourceSpec[] = values.source !== undefined
     ? [{ id: "main", url: localPath(values.source) }]
     : config.sources;

@@ -52,6 +52,26 @@ function isLocalFile(url: string): boolean {
 }
 
 /**
+ * What {@link validateConfigFile} checks beyond the schema (everything by default). `run`
+ * turns off what it finds out itself anyway (remote plugins are fetched when they load, and
+ * `--source` replaces the config's sources).
+ *
+ * @example
+ * ```ts
+ * import type { ValidateOptions } from "./validate.ts";
+ * const quick: ValidateOptions = { remote: false, sources: false };
+ * ```
+ */
+export interface ValidateOptions {
+  /** Fetch pinned remote plugins and check their pins (default true). */
+  remote?: boolean;
+  /** Check that local source files exist (default true). */
+  sources?: boolean;
+  /** Check that absolute and `./`/`../` paths in algo options (model files) exist (default true). */
+  options?: boolean;
+}
+
+/**
  * Validates a config file; never throws for a bad config (the problems say what is wrong).
  *
  * @example
@@ -61,7 +81,10 @@ function isLocalFile(url: string): boolean {
  * console.log(problems.length ? problems.join("\n") : "OK");
  * ```
  */
-export async function validateConfigFile(file: string): Promise<Validation> {
+export async function validateConfigFile(
+  file: string,
+  options: ValidateOptions = {},
+): Promise<Validation> {
   let config: PipelineConfig;
   let at: Locator;
   try {
@@ -74,17 +97,19 @@ export async function validateConfigFile(file: string): Promise<Validation> {
   const problem = (path: Path, message: string) =>
     found.push({ line: at.line(path), text: at.message(path, message) });
 
-  config.sources.forEach((source, i) => {
-    const path: Path = at.doc.has("sources") ? ["sources", i, "url"] : ["source"];
-    if (isLocalFile(source.url) && kindOf(source.url) !== "file") {
-      problem(path, `no such file: ${source.url}`);
-    }
-  });
+  if (options.sources !== false) {
+    config.sources.forEach((source, i) => {
+      const path: Path = at.doc.has("sources") ? ["sources", i, "url"] : ["source"];
+      if (isLocalFile(source.url) && kindOf(source.url) !== "file") {
+        problem(path, `no such file: ${source.url}`);
+      }
+    });
+  }
   for (const [i, algo] of config.algos.entries()) {
-    await checkAlgo(config, algo, ["algos", i], problem);
+    await checkAlgo(config, algo, ["algos", i], problem, options);
   }
   config.sinks.forEach((sink, i) => {
-    if (kindOf(parentOf(sink.path)) !== "dir") {
+    if (sink.type === "jsonl" && kindOf(parentOf(sink.path)) !== "dir") {
       problem(["sinks", i, "path"], `no such folder: ${parentOf(sink.path)}`);
     }
   });
@@ -101,9 +126,12 @@ async function checkAlgo(
   algo: AlgoConfig,
   path: Path,
   problem: (path: Path, message: string) => void,
+  options: ValidateOptions,
 ): Promise<void> {
+  const fetchRemote = options.remote !== false;
   const remote = /^https?:/i.test(algo.plugin);
-  if (!(remote && algo.integrity === undefined && algo.trust === true)) {
+  const unpinnedTrusted = remote && algo.integrity === undefined && algo.trust === true;
+  if (!unpinnedTrusted && (fetchRemote || !remote)) {
     try {
       const fetched = await fetchPlugin(algo.plugin, {
         base: config.baseDir,
@@ -128,5 +156,5 @@ async function checkAlgo(
       }
     }
   };
-  visit(algo.options, [...path, "options"], 0);
+  if (options.options !== false) visit(algo.options, [...path, "options"], 0);
 }

@@ -41,6 +41,17 @@ export function trackSchema() {
 }
 
 /**
+ * The `track:` key as the config gives it (the same keys as `TrackOptions`).
+ *
+ * @example
+ * ```ts
+ * import type { TrackConfig } from "./config.ts";
+ * const track: TrackConfig = { type: "bytetrack", maxAge: 1.5 };
+ * ```
+ */
+export type TrackConfig = z.output<ReturnType<typeof trackSchema>>;
+
+/**
  * The `input:` key of an algo entry: the algorithm runs on crops of another algorithm's
  * detections instead of whole frames.
  *

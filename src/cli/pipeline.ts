@@ -15,6 +15,7 @@ import { builtinPermissions } from "../plugin/builtin.ts";
 import { describePermissions, mergePermissions, permissionHint } from "../plugin/grants.ts";
 import { Dispatcher } from "../run/dispatcher.ts";
 import { Inference } from "../run/inference.ts";
+import { openSinks } from "../sinks/config.ts";
 import { JsonlSink } from "../sinks/jsonl.ts";
 import { StdoutSink } from "../sinks/stdout.ts";
 import { Player } from "../source/player.ts";
@@ -116,6 +117,7 @@ export class Pipeline {
     }));
     if (players.length === 1) await players[0].player.open();
     for (const algo of this.config.algos) await this.#loadAlgo(algo);
+    for (const entry of this.config.analytics ?? []) this.inference.addAnalytics(entry);
     for (const { spec, player } of players) {
       this.inference.addSource(player, {
         fps: spec.fps ?? this.settings.fps,
@@ -124,18 +126,20 @@ export class Pipeline {
     }
   }
 
-  /** Config sinks and `--out` (the same file named twice is written once); else stdout. */
+  /**
+   * Config sinks and `--out` (a JSONL file named twice is written once); with neither,
+   * stdout as JSON Lines. File sinks open first, so a bad path fails before anything runs.
+   */
   async #openOutputs(): Promise<void> {
-    const named = [
-      ...this.config.sinks.map((s) => s.path),
-      ...(this.settings.out ? [this.settings.out] : []),
-    ];
-    for (const path of new Set(named)) {
-      const sink = await JsonlSink.open(path);
-      this.files.push(sink);
+    const out = this.settings.out;
+    const seen = new Set<string>();
+    const entries = [...this.config.sinks, ...(out ? [{ type: "jsonl" as const, path: out }] : [])]
+      .filter((s) => s.type !== "jsonl" || (!seen.has(s.path) && !!seen.add(s.path)));
+    for (const sink of await openSinks(entries)) {
+      if (sink instanceof JsonlSink) this.files.push(sink);
       this.dispatcher.addSink(sink);
     }
-    if (this.files.length === 0) this.dispatcher.addSink(new StdoutSink());
+    if (entries.length === 0) this.dispatcher.addSink(new StdoutSink());
   }
 
   /**

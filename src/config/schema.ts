@@ -25,6 +25,7 @@
  * @module
  */
 import { z } from "zod";
+import { analyticsSchema, inputSchema, trackSchema } from "../analytics/config.ts";
 import { PIXEL_FORMATS } from "../frame.ts";
 import { parseListen } from "../control/listen.ts";
 import { isIntegrity } from "../plugin/integrity.ts";
@@ -39,6 +40,7 @@ import {
   restreamSchema,
   snapshotSchema,
 } from "../video/config.ts";
+import { sinkSchemas } from "../sinks/config.ts";
 import type { PipelineConfig, SourceConfig } from "./types.ts";
 
 /**
@@ -99,11 +101,6 @@ function permissionsSchema(path: PathSchema) {
   });
 }
 
-/** Placeholder until src/sinks/config.ts plugs in: the v1 sinks (`jsonl` with a `path`). */
-function jsonlSinks(path: PathSchema) {
-  return z.array(strict({ type: z.literal("jsonl"), path }));
-}
-
 /** A plugin: a built-in name and a URL stay; a path is resolved against the config. */
 function pluginSchema(baseDir: string) {
   return z.string().min(1).transform((plugin) =>
@@ -128,8 +125,8 @@ function algoSchema(baseDir: string, path: PathSchema) {
     trust: z.boolean().optional(),
     permissions: permissionsSchema(path).optional(),
     instances: z.int().min(1).optional(),
-    track: z.unknown().optional(), // fragment: src/analytics/config.ts trackSchema(path)
-    input: z.unknown().optional(), // fragment: src/analytics/config.ts inputSchema(path)
+    track: trackSchema().optional(), // fragment: src/analytics/config.ts
+    input: inputSchema().optional(), // fragment: src/analytics/config.ts
   });
 }
 
@@ -171,13 +168,13 @@ export function pipelineSchema(baseDir: string): z.ZodType<Omit<PipelineConfig, 
     control: controlSchema().optional(),
     ringBudget: z.int().min(1).optional(),
     // one line per fragment: replace the placeholder with the owner's factory call
-    sinks: jsonlSinks(path).nullish(), // fragment: src/sinks/config.ts sinkSchemas(path)
+    sinks: sinkSchemas(path).nullish(), // fragment: src/sinks/config.ts
     record: recordSchema(path).nullish(), // fragment: src/video/config.ts
     restream: restreamSchema().optional(), // fragment: src/video/config.ts
     hls: hlsSchema(path).optional(), // fragment: src/video/config.ts
     snapshot: snapshotSchema(path).optional(), // fragment: src/video/config.ts
     clips: clipsSchema(path).optional(), // fragment: src/video/config.ts
-    analytics: z.unknown().optional(), // fragment: src/analytics/config.ts analyticsSchema(path)
+    analytics: analyticsSchema().optional(), // fragment: src/analytics/config.ts
   }).superRefine((raw, ctx) => {
     if (raw.source !== undefined && raw.sources !== undefined) {
       ctx.addIssue({

@@ -6,7 +6,9 @@
  * @module
  */
 import type { PluginPermissions } from "../algo/permissions.ts";
+import type { AnalyticsOptions, CropInput, TrackConfig } from "../analytics/config.ts";
 import type { Mode } from "../observe/observer.ts";
+import type { SinkEntry } from "../sinks/config.ts";
 import type { ProducerSpec, SourceSpec } from "../source/spec.ts";
 
 /**
@@ -43,26 +45,22 @@ export interface AlgoConfig {
   /** Instances of the plugin running side by side, each in its own worker (default 1). */
   instances?: number;
   /** Tracker settings (`track:`; owned by the analytics fragment). */
-  track?: unknown;
+  track?: TrackConfig;
   /** Crops of another algo's detections as input (`input:`; owned by the analytics fragment). */
-  input?: unknown;
+  input?: CropInput;
 }
 
 /**
- * One sink entry of a pipeline config.
+ * One sink entry of a pipeline config (`jsonl`, `webhook`, `mqtt`, `redis` or `stdout`; the
+ * sinks fragment, src/sinks/config.ts).
  *
  * @example
  * ```ts
  * import type { SinkConfig } from "@stream-infer/stream-infer";
- * const s: SinkConfig = { type: "jsonl", path: "results.jsonl" };
+ * const s: SinkConfig = { type: "mqtt", url: "mqtt://127.0.0.1:1883", topic: "si/{source}/{algo}" };
  * ```
  */
-export interface SinkConfig {
-  /** Sink type; `jsonl` writes JSON Lines. */
-  type: "jsonl";
-  /** Output path (resolved against the config's folder). */
-  path: string;
-}
+export type SinkConfig = SinkEntry;
 
 /**
  * The `control:` key: where the control API listens, and its token.
@@ -137,7 +135,7 @@ export interface PipelineConfig {
   /** Event clips (`clips:`; owned by the video fragment). */
   clips?: unknown;
   /** Line and zone analytics (`analytics:`; owned by the analytics fragment). */
-  analytics?: unknown;
+  analytics?: AnalyticsOptions[];
   /** Bytes of frames one source may hold (default 512 MiB; see `ringBudget` of Inference). */
   ringBudget?: number;
   /** The control API, if enabled. */

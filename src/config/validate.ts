@@ -109,8 +109,9 @@ export async function validateConfigFile(
     await checkAlgo(config, algo, ["algos", i], problem, options);
   }
   config.sinks.forEach((sink, i) => {
-    if (sink.type === "jsonl" && kindOf(parentOf(sink.path)) !== "dir") {
-      problem(["sinks", i, "path"], `no such folder: ${parentOf(sink.path)}`);
+    const path = (sink as { path?: unknown }).path; // file sinks (jsonl)
+    if (typeof path === "string" && kindOf(parentOf(path)) !== "dir") {
+      problem(["sinks", i, "path"], `no such folder: ${parentOf(path)}`);
     }
   });
   if (typeof config.record === "string" && kindOf(parentOf(config.record)) !== "dir") {

@@ -97,7 +97,7 @@ record: ./annotated.mp4
     "/srv/shared/algo.ts",
     "/abs/algo.ts",
   ]);
-  assert.deepEqual(config.sinks.map((s) => normalize(s.path)), [
+  assert.deepEqual(config.sinks.map((s) => normalize(s.type === "jsonl" ? s.path : "")), [
     "/srv/pipelines/out/results.jsonl",
     "/srv/pipelines/r2.jsonl",
   ]);
@@ -127,7 +127,8 @@ Deno.test("config: loadConfig reads a file; relative paths resolve against its d
     const config = await loadConfig(file);
     assert.equal(normalize(config.sources[0].url), `${dir}/sub/v.mp4`);
     assert.equal(normalize(config.algos[0].plugin), `${dir}/sub/a.ts`);
-    assert.equal(normalize(config.sinks[0].path), `${dir}/sub/r.jsonl`);
+    const [sink] = config.sinks;
+    assert.equal(sink.type === "jsonl" && normalize(sink.path), `${dir}/sub/r.jsonl`);
     await assert.rejects(
       () => loadConfig(`${dir}/missing.yaml`),
       (e: Error) => e instanceof ConfigError && e.message.includes("missing.yaml"),

@@ -1,6 +1,6 @@
 /**
  * Recording benchmark: a realtime run of a paced 1280x720 25 fps source with the motion plugin
- * (`plugins/motion.ts`, in its worker, `interval` 0.2 s), every frame annotated (the default
+ * (a 60 s testsrc2 clip; `plugins/motion.ts`, in its worker, `interval` 0.2 s), every frame annotated (the default
  * `Annotator`: boxes, labels, overlay) and recorded to mp4 by the `Recorder` (libx264, one row
  * per preset). Reports the frames the player dropped (target 0), the frames the recorder
  * dropped, the encoder's CPU share (its ffmpeg's utime + stime from /proc/<pid>/stat over the
@@ -32,7 +32,7 @@ import { ensureClip, stdoutOf } from "./tools.ts";
 
 const SECTION = "## Recording";
 const MOTION = new URL("../plugins/motion.ts", import.meta.url);
-const CLIP = { width: 1280, height: 720, fps: 25, seconds: 20 };
+const CLIP = { width: 1280, height: 720, fps: 25, seconds: 60 };
 /** Seconds played before the encoder's CPU time is first read. */
 const WARMUP_S = 3;
 
@@ -103,7 +103,7 @@ async function measure(clip: string, preset: string, seconds: number, tick: numb
       annotation: new Annotation({ drawer }),
     });
     inference.observe(recorder);
-    const producer = new FFmpegProducer({ inputOptions: ["-stream_loop", "-1"] });
+    const producer = new FFmpegProducer();
     const done = inference.start(new Player(producer, clip), { mode: "realtime" });
     const began = performance.now();
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
@@ -147,6 +147,9 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const ffmpeg = locateFfmpeg();
+if (!(seconds > WARMUP_S && seconds <= CLIP.seconds)) {
+  throw new Error(`--seconds must be from ${WARMUP_S + 1} to ${CLIP.seconds}`);
+}
 const clip = await ensureClip(ffmpeg, CLIP);
 const tick = Number((await stdoutOf("getconf", ["CLK_TCK"]))?.trim() ?? 100) || 100;
 const loadBefore = loadAverage();

@@ -46,7 +46,7 @@ export interface ClipOptions {
   annotation?: Annotation;
   /** Receives a record for each clip written (the run wiring emits it into the run). */
   announce?: (record: AlgoRecord) => void | Promise<void>;
-  /** libx264 preset of the segments (default `veryfast`). */
+  /** libx264 preset of the segments (default `veryfast` offline, `ultrafast` in realtime). */
   preset?: string;
   /** Path of ffmpeg (see `locateFfmpeg`). */
   ffmpeg?: string;

@@ -16,7 +16,7 @@
  */
 import { InputError } from "../errors.ts";
 import { type EncoderPlan, SourceEncoders, type VideoOutputOptions } from "./source_encoders.ts";
-import { DEFAULT_PRESET, fileArgs, forSource } from "./targets.ts";
+import { defaultPreset, fileArgs, forSource } from "./targets.ts";
 
 /**
  * Options of {@link Recorder}.
@@ -81,7 +81,7 @@ export class Recorder extends SourceEncoders {
     const offline = this.mode === "offline";
     return {
       label: `${source}: record ${path}`,
-      output: fileArgs(path, fps, this.options.preset ?? DEFAULT_PRESET),
+      output: fileArgs(path, fps, this.options.preset ?? defaultPreset(!offline)),
       clock: offline ? "frames" : "wall",
       block: offline,
       queue: offline ? 4 : this.#queue,

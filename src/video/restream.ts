@@ -12,7 +12,7 @@
  */
 import { InputError } from "../errors.ts";
 import { type EncoderPlan, SourceEncoders, type VideoOutputOptions } from "./source_encoders.ts";
-import { DEFAULT_PRESET, forSource, hlsArgs, type HlsOptions, pushArgs } from "./targets.ts";
+import { defaultPreset, forSource, hlsArgs, type HlsOptions, pushArgs } from "./targets.ts";
 
 /**
  * Options of {@link Restream}: exactly one of `url` and `hls`.
@@ -72,7 +72,7 @@ export class Restream extends SourceEncoders {
 
   protected async plan(source: string, fps: number): Promise<EncoderPlan> {
     const target = this.targetOf(source);
-    const preset = this.options.preset ?? DEFAULT_PRESET;
+    const preset = this.options.preset ?? defaultPreset(this.mode === "realtime");
     let output: string[];
     if (this.#options.hls !== undefined) {
       await Deno.mkdir(target, { recursive: true });

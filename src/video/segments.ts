@@ -11,7 +11,7 @@
 import type { Frame } from "../frame.ts";
 import { locateFfmpeg } from "../source/ffmpeg.ts";
 import { FrameEncoder } from "./encoder.ts";
-import { DEFAULT_PRESET, segmentArgs } from "./targets.ts";
+import { defaultPreset, segmentArgs } from "./targets.ts";
 
 /**
  * One finished segment: its file and stream times.
@@ -49,7 +49,7 @@ export interface SegmentRingOptions {
   keep: number;
   /** Wall-clock timing and dropping when behind (realtime) or one frame per frame. */
   realtime: boolean;
-  /** libx264 preset (default `veryfast`). */
+  /** libx264 preset (default `veryfast` offline, `ultrafast` in realtime). */
   preset?: string;
   /** Path of ffmpeg. */
   ffmpeg?: string;
@@ -129,7 +129,7 @@ export class SegmentRing {
         height: frame.height,
         format: frame.format,
         fps,
-        output: segmentArgs(this.dir, fps, 1, this.#options.preset ?? DEFAULT_PRESET),
+        output: segmentArgs(this.dir, fps, 1, this.#options.preset ?? defaultPreset(realtime)),
         clock: realtime ? "wall" : "frames",
         block: !realtime,
         queue: realtime ? 16 : 4,

@@ -28,7 +28,7 @@ export interface VideoOutputOptions {
   exclude?: string[];
   /** The run's shared {@link Annotation} (default: frames as shown, not drawn on). */
   annotation?: Annotation;
-  /** libx264 preset (default `veryfast`). */
+  /** libx264 preset (default `veryfast` offline, `ultrafast` in realtime). */
   preset?: string;
   /** Path of ffmpeg (see `locateFfmpeg`). */
   ffmpeg?: string;

@@ -7,8 +7,23 @@
  */
 import { InputError } from "../errors.ts";
 
-/** libx264 preset of the recorder and restreams (measured in bench/recording.ts). */
+/** libx264 preset of offline recordings (the run waits for the encoder; see BENCHMARKS.md). */
 export const DEFAULT_PRESET = "veryfast";
+
+/**
+ * The libx264 preset an output uses unless one is given: `veryfast` offline, `ultrafast` in
+ * realtime (about half the CPU of `veryfast` in bench/recording.ts, so a busy machine drops
+ * fewer frames; the files are bigger).
+ *
+ * @example
+ * ```ts
+ * import { defaultPreset } from "./targets.ts";
+ * console.log(defaultPreset(true)); // ultrafast
+ * ```
+ */
+export function defaultPreset(realtime: boolean): string {
+  return realtime ? "ultrafast" : DEFAULT_PRESET;
+}
 
 /**
  * Replaces `{source}` in a path or URL by the source id.

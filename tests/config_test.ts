@@ -176,7 +176,7 @@ Deno.test("config: wrong types and out-of-range values name the key and line", (
   fails("source: a.mp4\nmode: sometimes\n", 2, "mode");
   fails("source: [a.mp4]\n", 1, "source");
   fails("source: a.mp4\nproducer: { width: 1.5 }\n", 2, "width");
-  fails("source: a.mp4\nproducer:\n  format: yuv420p\n", 3, "format");
+  fails("source: a.mp4\nproducer:\n  format: yuv444p\n", 3, "format");
   fails("source: a.mp4\nalgos: ./a.ts\n", 2, "algos");
   fails("source: a.mp4\nalgos:\n  - frameCount: 2\n", 3, "plugin");
   const algo = (line: string) => `source: a.mp4\nalgos:\n  - plugin: ./a.ts\n    ${line}\n`;

@@ -35,9 +35,18 @@ export {
   type Frame,
   frameBytes,
   type FrameFilter,
+  isYuv,
   PIXEL_FORMATS,
   type PixelFormat,
+  type YuvFormat,
 } from "./src/frame.ts";
+export {
+  convertFrame,
+  frameAs,
+  type FrameImage,
+  type FrameSize,
+  type PackedFormat,
+} from "./src/frame_convert.ts";
 export {
   ConfigError,
   DecodeError,
@@ -51,6 +60,7 @@ export {
 
 // Sources
 export {
+  DEFAULT_SCALE_FLAGS,
   FFmpegProducer,
   type FrameSource,
   type ProducerOptions,
@@ -228,19 +238,14 @@ export {
   attachVideo,
   type AttachVideoOptions,
   type ClipsConfig,
-  clipsSchema,
   type HlsConfig,
-  hlsSchema,
   type RecordConfig,
-  recordSchema,
   type RestreamConfig,
-  restreamSchema,
   type SnapshotConfig,
-  snapshotSchema,
   type VideoConfig,
   type VideoOutputs,
   type VideoTarget,
-  whenSchema,
+  videoSummary,
 } from "./src/video/config.ts";
 
 // Config

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { BaseAlgo, channelsOf, type Frame, type PermissionDeclaration } from "../mod.ts";
+import { BaseAlgo, channelsOf, type Frame, isYuv, type PermissionDeclaration } from "../mod.ts";
 
 /**
  * What the motion detector needs in its sandboxed worker: nothing (it is plain TypeScript).
@@ -143,7 +143,8 @@ function round4(x: number): number {
 function shrink(frame: Frame, targetWidth: number): Grey {
   const width = Math.min(targetWidth, frame.width);
   const height = Math.max(1, Math.round((frame.height * width) / frame.width));
-  const channels = channelsOf(frame.format);
+  // a YUV frame's first width * height bytes are its luma plane
+  const channels = isYuv(frame.format) ? 1 : channelsOf(frame.format);
   const [wr, wg, wb] = frame.format === "bgr24" ? [0.114, 0.587, 0.299] : [0.299, 0.587, 0.114];
   const sum = new Float32Array(width * height);
   const hits = new Uint32Array(width * height);

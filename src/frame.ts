@@ -4,11 +4,39 @@
  * @module
  */
 
-/** Packed pixel layouts the producer can emit. */
-export type PixelFormat = "bgr24" | "rgb24" | "gray";
+/**
+ * Pixel layouts the producer can emit.
+ *
+ * - `bgr24`, `rgb24`: packed, 3 bytes per pixel; `gray`: 1 byte per pixel (full-range luma).
+ * - `yuv420p`: planar YUV 4:2:0, 1.5 bytes per pixel: the Y plane (`width * height` bytes),
+ *   then U, then V, each `ceil(width / 2) * ceil(height / 2)` bytes. BT.601 limited range
+ *   (ffmpeg's default for video that names no colour space).
+ * - `nv12`: the Y plane, then one plane of interleaved U, V pairs (same sizes as `yuv420p`).
+ *
+ * The YUV formats halve the bytes a frame takes (through ffmpeg's pipe too); an algorithm
+ * that wants RGB converts once, at the size it needs, with `frameAs` (see `frame_convert.ts`).
+ */
+export type PixelFormat = "bgr24" | "rgb24" | "gray" | "yuv420p" | "nv12";
 
 /** The pixel formats, in a list usable for validation. */
-export const PIXEL_FORMATS: readonly PixelFormat[] = ["bgr24", "rgb24", "gray"];
+export const PIXEL_FORMATS: readonly PixelFormat[] = ["bgr24", "rgb24", "gray", "yuv420p", "nv12"];
+
+/** The planar YUV 4:2:0 formats (`yuv420p`, `nv12`). */
+export type YuvFormat = "yuv420p" | "nv12";
+
+/**
+ * Whether a format is planar YUV 4:2:0 (`yuv420p` or `nv12`): its bytes are not
+ * `width * height * channels`; the first `width * height` bytes are the Y (luma) plane.
+ *
+ * @example
+ * ```ts
+ * import { isYuv } from "@stream-infer/stream-infer";
+ * console.log(isYuv("nv12"), isYuv("bgr24")); // true false
+ * ```
+ */
+export function isYuv(format: PixelFormat): format is YuvFormat {
+  return format === "yuv420p" || format === "nv12";
+}
 
 /**
  * One decoded video frame.
@@ -27,7 +55,8 @@ export const PIXEL_FORMATS: readonly PixelFormat[] = ["bgr24", "rgb24", "gray"];
  * ```
  */
 export interface Frame {
-  /** Packed, row-major pixels: `width * height * channels` bytes. */
+  /** Row-major pixels, `frameBytes(width, height, format)` bytes: packed for `bgr24`, `rgb24`
+   * and `gray` (`width * height * channels`), planes for `yuv420p` and `nv12`. */
   data: Uint8Array;
   /** Width in pixels. */
   width: number;
@@ -44,7 +73,9 @@ export interface Frame {
 }
 
 /**
- * Bytes per pixel of a pixel format.
+ * Colour channels of a pixel format: 1 for `gray`, 3 for the others. For the packed formats
+ * (`bgr24`, `rgb24`, `gray`) this is also the bytes per pixel; the YUV formats take 1.5 bytes
+ * per pixel (use {@link frameBytes}, and {@link isYuv} before indexing pixels).
  *
  * @example
  * ```ts
@@ -57,15 +88,18 @@ export function channelsOf(format: PixelFormat): 1 | 3 {
 }
 
 /**
- * Size in bytes of one packed frame.
+ * Size in bytes of one frame: `width * height * channels` for the packed formats; for the
+ * YUV 4:2:0 formats the Y plane plus two chroma planes of `ceil(width / 2) * ceil(height / 2)`.
  *
  * @example
  * ```ts
  * import { frameBytes } from "@stream-infer/stream-infer";
  * console.log(frameBytes(640, 360, "rgb24")); // 691200
+ * console.log(frameBytes(640, 360, "yuv420p")); // 345600
  * ```
  */
 export function frameBytes(width: number, height: number, format: PixelFormat): number {
+  if (isYuv(format)) return width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
   return width * height * channelsOf(format);
 }
 

@@ -280,7 +280,10 @@ Deno.test("pixel formats: bgr24, rgb24 and gray of a known colour; sizes", async
       assert.throws(() => new FFmpegProducer({ width: 0 }), InputError);
       assert.throws(() => new FFmpegProducer({ height: 3.5 }), InputError);
       // deno-lint-ignore no-explicit-any
-      assert.throws(() => new FFmpegProducer({ format: "yuv420p" as any }), InputError);
+      assert.throws(() => new FFmpegProducer({ format: "yuv444p" as any }), InputError);
+      assert.throws(() => new FFmpegProducer({ threads: -1 }), InputError);
+      assert.throws(() => new FFmpegProducer({ filterThreads: 1.5 }), InputError);
+      assert.throws(() => new FFmpegProducer({ scaleFlags: "bilinear,format=gray" }), InputError);
     });
     await assertNoFfmpeg(dir);
   });

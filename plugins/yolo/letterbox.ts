@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { channelsOf, frameBytes, InputError, PIXEL_FORMATS } from "../../mod.ts";
+import {
+  channelsOf,
+  convertFrame,
+  frameBytes,
+  InputError,
+  isYuv,
+  PIXEL_FORMATS,
+} from "../../mod.ts";
 import type { ImageLike, LetterboxResult } from "./types.ts";
 
 const PAD = 114 / 255;
@@ -97,8 +104,10 @@ export function sizeOf(imgsz: number | readonly [number, number]): [number, numb
  * Letterboxes a frame into a YOLO input tensor, as Ultralytics does: scale by
  * `min(H / height, W / width)`, resize (bilinear) to `round(width * scale) x round(height *
  * scale)`, centre on a grey (114) canvas, and write RGB planes (NCHW) of values in 0..1.
- * Accepts `bgr24`, `rgb24` and `gray` frames. Reuses `out` when it has the right length.
- * A frame that already has the target size is only converted, not resampled.
+ * Accepts `bgr24`, `rgb24`, `gray`, `yuv420p` and `nv12` frames. Reuses `out` when it has the
+ * right length. A frame that already has the target size is only converted, not resampled. A
+ * YUV frame is resampled in YUV and converted to RGB only on the `nw x nh` pixels the network
+ * sees (not on the whole frame).
  *
  * @param frame The frame to convert.
  * @param imgsz Network input size: `n` for square, or `[height, width]`.
@@ -117,22 +126,25 @@ export function letterbox(
   out?: Float32Array,
 ): LetterboxResult {
   const [H, W] = sizeOf(imgsz);
-  const { data, width: sw, height: sh, format } = frame;
-  if (!PIXEL_FORMATS.includes(format)) {
-    throw new InputError(`letterbox: unsupported pixel format ${JSON.stringify(format)}`);
+  const { width: fw, height: fh, format: ff } = frame;
+  if (!PIXEL_FORMATS.includes(ff)) {
+    throw new InputError(`letterbox: unsupported pixel format ${JSON.stringify(ff)}`);
   }
-  const C = channelsOf(format);
-  const bytes = frameBytes(sw, sh, format);
-  if (!(sw >= 1 && sh >= 1) || data.length < bytes) {
+  const bytes = frameBytes(fw, fh, ff);
+  if (!(fw >= 1 && fh >= 1) || frame.data.length < bytes) {
     throw new InputError(
-      `letterbox: a ${sw}x${sh} ${format} frame needs ${bytes} bytes (got ${data.length})`,
+      `letterbox: a ${fw}x${fh} ${ff} frame needs ${bytes} bytes (got ${frame.data.length})`,
     );
   }
   const plane = H * W;
   const tensor = out && out.length === 3 * plane ? out : new Float32Array(3 * plane);
-  const scale = Math.min(H / sh, W / sw);
-  const nw = Math.min(W, Math.max(1, roundHalfEven(sw * scale)));
-  const nh = Math.min(H, Math.max(1, roundHalfEven(sh * scale)));
+  const scale = Math.min(H / fh, W / fw);
+  const nw = Math.min(W, Math.max(1, roundHalfEven(fw * scale)));
+  const nh = Math.min(H, Math.max(1, roundHalfEven(fh * scale)));
+  // YUV: resample and convert to RGB at the letterboxed size, then only place the pixels.
+  const image = isYuv(ff) ? convertFrame(frame, "rgb24", { width: nw, height: nh }) : frame;
+  const { data, width: sw, height: sh, format } = image;
+  const C = channelsOf(format);
   const padX = Math.floor((W - nw) / 2);
   const padY = Math.floor((H - nh) / 2);
 

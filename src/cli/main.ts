@@ -22,6 +22,7 @@ import type { PipelineConfig } from "../config/types.ts";
 import { validateConfigFile } from "../config/validate.ts";
 import { COMMAND_HELP, HELP, wantsHelp } from "./help.ts";
 import { Pipeline } from "./pipeline.ts";
+import { videoSummary } from "../video/config.ts";
 import { formatSummary } from "./summary.ts";
 
 export { formatSummary } from "./summary.ts";
@@ -128,6 +129,9 @@ async function runCommand(args: string[]): Promise<number> {
     await pipeline.dispatcher.flush();
     const sinks = pipeline.dispatcher.sinkStats();
     pipeline.log("info", formatSummary(summary, inference.metrics(), mode, sinks));
+    if (pipeline.video) {
+      for (const line of videoSummary(pipeline.video)) pipeline.log("info", `  ${line}`);
+    }
     // a failed or lost source was reported on stderr when it happened
     const troubled = Object.values(summary.sources).some((s) =>
       s.state === "failed" || s.state === "lost"

@@ -21,7 +21,7 @@ import { StdoutSink } from "../sinks/stdout.ts";
 import { Player } from "../source/player.ts";
 import { FFmpegProducer } from "../source/producer.ts";
 import type { SourceSpec } from "../source/spec.ts";
-import { attachVideo } from "../video/config.ts";
+import { attachVideo, type VideoOutputs } from "../video/config.ts";
 
 /**
  * What the command line adds to a config for one run.
@@ -78,6 +78,8 @@ export class Pipeline {
   readonly files: JsonlSink[] = [];
   /** Writes one line to stderr at a level. */
   readonly log: (level: LogLevel, line: string) => void;
+  /** The video outputs (record, restream, hls, snapshot, clips), when the config has any. */
+  readonly video?: VideoOutputs;
 
   /** Creates the dispatcher, the inference and its observers (log, progress bar). */
   constructor(readonly config: PipelineConfig, readonly settings: RunSettings) {
@@ -95,7 +97,7 @@ export class Pipeline {
     this.inference.observe(new LogObserver((line) => console.error(line), level));
     if (settings.progress) this.inference.observe(new ProgressBar());
     // record, restream, hls, snapshot, clips (the config's video outputs)
-    attachVideo(this.inference, { ...config, sources: settings.sources });
+    this.video = attachVideo(this.inference, { ...config, sources: settings.sources });
   }
 
   /** A player for a source spec, with the config's producer settings. */

@@ -60,7 +60,7 @@ const preset = z.enum([
  *
  * @example
  * ```ts
- * import { recordSchema } from "@stream-infer/stream-infer";
+ * import { recordSchema } from "./config.ts";
  * import { z } from "zod";
 import { InputError } from "../errors.ts";
  * console.log(recordSchema(z.string()).parse({ path: "out.mp4" })); // { path: "out.mp4" }
@@ -83,7 +83,7 @@ const PUSH_URL = /^(rtmps?|rtsp):\/\/\S+$/i;
  *
  * @example
  * ```ts
- * import { restreamSchema } from "@stream-infer/stream-infer";
+ * import { restreamSchema } from "./config.ts";
  * console.log(restreamSchema().parse("rtmp://127.0.0.1/live/x")); // "rtmp://127.0.0.1/live/x"
  * ```
  */
@@ -102,7 +102,7 @@ export function restreamSchema(): z.ZodType<string | RestreamConfig, unknown> {
  *
  * @example
  * ```ts
- * import { hlsSchema } from "@stream-infer/stream-infer";
+ * import { hlsSchema } from "./config.ts";
  * import { z } from "zod";
 import { InputError } from "../errors.ts";
  * console.log(hlsSchema(z.string()).parse({ dir: "hls", listSize: 4 })); // { dir: "hls", listSize: 4 }
@@ -127,7 +127,7 @@ export function hlsSchema(path: PathSchema): z.ZodType<string | HlsConfig, unkno
  *
  * @example
  * ```ts
- * import { whenSchema } from "@stream-infer/stream-infer";
+ * import { whenSchema } from "./config.ts";
  * console.log(whenSchema().parse({ algo: "det", class: "person" }));
  * ```
  */
@@ -146,7 +146,7 @@ export function whenSchema(): z.ZodType<When, unknown> {
  *
  * @example
  * ```ts
- * import { snapshotSchema } from "@stream-infer/stream-infer";
+ * import { snapshotSchema } from "./config.ts";
  * import { z } from "zod";
 import { InputError } from "../errors.ts";
  * console.log(snapshotSchema(z.string()).parse({ when: { algo: "det" }, dir: "snaps" }));
@@ -165,7 +165,7 @@ export function snapshotSchema(path: PathSchema): z.ZodType<SnapshotConfig, unkn
  *
  * @example
  * ```ts
- * import { clipsSchema } from "@stream-infer/stream-infer";
+ * import { clipsSchema } from "./config.ts";
  * import { z } from "zod";
 import { InputError } from "../errors.ts";
  * console.log(clipsSchema(z.string()).parse({ when: { algo: "det" }, pre: 3, post: 3, dir: "clips" }));
@@ -444,4 +444,35 @@ export function attachVideo(
 /** The object form of a key given as a lone string. */
 function asObject<K extends string, T extends Record<K, string>>(value: string | T, key: K): T {
   return typeof value === "string" ? { [key]: value } as T : value;
+}
+
+/**
+ * One line per video output and source for the end of a run: frames written and dropped,
+ * restarts; clips and snapshots written.
+ *
+ * @example
+ * ```ts
+ * import { attachVideo, Inference, videoSummary } from "@stream-infer/stream-infer";
+ * const video = attachVideo(new Inference(), { record: "out.mp4" })!;
+ * console.log(videoSummary(video)); // [] until a run has played frames
+ * ```
+ */
+export function videoSummary(outputs: VideoOutputs): string[] {
+  const lines: string[] = [];
+  for (const encoder of outputs.encoders) {
+    const kind = encoder instanceof Recorder ? "record" : "restream";
+    for (const [source, s] of Object.entries(encoder.stats())) {
+      const restarts = s.restarts ? `, ${s.restarts} restarts` : "";
+      lines.push(
+        `${kind} ${source} -> ${encoder.targetOf(source)}: ${s.written} frames written, ` +
+          `${s.dropped} dropped${restarts}`,
+      );
+    }
+  }
+  if (outputs.clips) lines.push(`clips: ${outputs.clips.made.length} written`);
+  if (outputs.snapshots) {
+    const skipped = outputs.snapshots.skipped ? `, ${outputs.snapshots.skipped} skipped` : "";
+    lines.push(`snapshots: ${outputs.snapshots.written.length} written${skipped}`);
+  }
+  return lines;
 }

@@ -67,6 +67,12 @@ export class Recorder extends SourceEncoders {
     return forSource(this.path, source);
   }
 
+  /** The file a source records to (as {@link Recorder.pathOf}). */
+  targetOf(source: string): string {
+    return this.pathOf(source);
+  }
+
+  /** The file and timing of one source: `frames` and waiting offline, `wall` and dropping in realtime. */
   protected async plan(source: string, fps: number): Promise<EncoderPlan> {
     const path = this.pathOf(source);
     const other = this.#taken.get(path);

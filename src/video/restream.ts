@@ -70,6 +70,7 @@ export class Restream extends SourceEncoders {
     return forSource(this.target, source);
   }
 
+  /** The push or HLS output of one source, retried with backoff, never waiting. */
   protected async plan(source: string, fps: number): Promise<EncoderPlan> {
     const target = this.targetOf(source);
     const preset = this.options.preset ?? defaultPreset(this.mode === "realtime");

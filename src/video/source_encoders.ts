@@ -76,6 +76,9 @@ export abstract class SourceEncoders implements RunObserver {
     return out;
   }
 
+  /** Where a source's frames go (a path or URL), for messages and summaries. */
+  abstract targetOf(source: string): string;
+
   /** The process ids of the running encoders, per source. */
   pids(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -95,6 +98,7 @@ export abstract class SourceEncoders implements RunObserver {
       if (fps) this.#fps.set(event.source, fps);
     } else if (["ended", "lost", "failed", "removed"].includes(event.type)) {
       this.#closeSource(event.source);
+      this.annotation.forget(event.source);
     }
   }
 

@@ -15,6 +15,7 @@ import { builtinPermissions } from "../plugin/builtin.ts";
 import { describePermissions, mergePermissions, permissionHint } from "../plugin/grants.ts";
 import { Dispatcher } from "../run/dispatcher.ts";
 import { Inference } from "../run/inference.ts";
+import { CountsSummary } from "../run/analytics_summary.ts";
 import { openSinks } from "../sinks/config.ts";
 import { JsonlSink } from "../sinks/jsonl.ts";
 import { StdoutSink } from "../sinks/stdout.ts";
@@ -120,6 +121,9 @@ export class Pipeline {
     if (players.length === 1) await players[0].player.open();
     for (const algo of this.config.algos) await this.#loadAlgo(algo);
     for (const entry of this.config.analytics ?? []) this.inference.addAnalytics(entry);
+    if (this.config.analytics?.length) {
+      this.inference.observe(new CountsSummary(this.log.bind(this, "info")));
+    }
     for (const { spec, player } of players) {
       this.inference.addSource(player, {
         fps: spec.fps ?? this.settings.fps,

@@ -89,7 +89,10 @@ Deno.test("clips and snapshots: pre/post around the match, stream copy, the box 
     const result = clipRecord.result as { event: string; path: string; start: number; end: number };
     assert.equal(result.event, "clip");
     assert.equal(result.path, made[0].path);
-    assert.ok(result.start <= clip.appear - PRE + 1e-6 && result.end >= clip.disappear, result);
+    assert.ok(
+      result.start <= clip.appear - PRE + 1e-6 && result.end >= clip.disappear,
+      JSON.stringify(result),
+    );
 
     const snaps = video.snapshots!.written;
     assert.equal(snaps.length, 1, "one snapshot (cooldown 60 s)");

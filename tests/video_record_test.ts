@@ -102,8 +102,10 @@ algos:
 record: out/{source}.mp4
 `,
     );
+    await Deno.mkdir(`${dir}/out`); // the CLI checks the record folder exists
     const out = await runCli(["run", config, "--out", `${dir}/r.jsonl`]);
     assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stderr, /record a -> .*\/out\/a\.mp4: \d+ frames written, 0 dropped/);
     for (const [id, clip] of [["a", a], ["b", b]] as const) {
       const info = await probeVideo(`${dir}/out/${id}.mp4`);
       assert.deepEqual(

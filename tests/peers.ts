@@ -38,7 +38,16 @@ export class Peer {
   /** A redis-server without persistence. */
   static async redis(): Promise<Peer> {
     const port = freeTcpPort();
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    const args = [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+    ];
     const peer = new Peer("redis-server", args, port);
     await peer.start();
     return peer;

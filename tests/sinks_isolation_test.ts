@@ -8,8 +8,8 @@ import {
   type AlgoRecord,
   BaseAlgo,
   Dispatcher,
-  type Frame,
   FFmpegProducer,
+  type Frame,
   Inference,
   JsonlSink,
   Player,
@@ -55,7 +55,11 @@ Deno.test("sink isolation: a throwing sink and a dead webhook stop neither the J
         interval: 0.1,
       });
       const player = new Player(new FFmpegProducer({ width: 64, height: 48 }), clip);
-      const summary = await within(120_000, "the run", inference.start(player, { mode: "offline" }));
+      const summary = await within(
+        120_000,
+        "the run",
+        inference.start(player, { mode: "offline" }),
+      );
       assert.equal(summary.sources.main.state, "ended");
     } finally {
       await inference.dispose();

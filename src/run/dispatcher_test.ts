@@ -42,8 +42,20 @@ Deno.test("Dispatcher: a slow sink never delays another; each gets every record 
   await dispatcher.close();
   assert.deepEqual(slowFrames, [0, 1, 2, 3, 4]);
   const [slowStats, fastStats] = dispatcher.sinkStats();
-  assert.deepEqual(slowStats, { sink: "slow", written: 5, dropped: 0, errors: 0, queueHighWater: 5 });
-  assert.deepEqual(fastStats, { sink: "list", written: 5, dropped: 0, errors: 0, queueHighWater: 0 });
+  assert.deepEqual(slowStats, {
+    sink: "slow",
+    written: 5,
+    dropped: 0,
+    errors: 0,
+    queueHighWater: 5,
+  });
+  assert.deepEqual(fastStats, {
+    sink: "list",
+    written: 5,
+    dropped: 0,
+    errors: 0,
+    queueHighWater: 0,
+  });
 });
 
 Deno.test("Dispatcher: a sink that throws is isolated: logged once, counted, the others go on", async () => {
@@ -64,7 +76,10 @@ Deno.test("Dispatcher: a sink that throws is isolated: logged once, counted, the
     close() {},
   };
   const fine = new ListSink();
-  const dispatcher = new Dispatcher({ sinks: [broken, rejecting, fine], log: (l) => lines.push(l) });
+  const dispatcher = new Dispatcher({
+    sinks: [broken, rejecting, fine],
+    log: (l) => lines.push(l),
+  });
   for (let i = 0; i < 6; i++) dispatcher.collect(record(i));
   await dispatcher.close(); // does not throw
   await dispatcher.abort(); // nothing more: already closed
@@ -84,7 +99,11 @@ Deno.test("Dispatcher: a sink that throws is isolated: logged once, counted, the
 
 Deno.test("Dispatcher: abort discards through abort() and closes a sink that has none", async () => {
   const calls: string[] = [];
-  const withAbort: Sink = { write() {}, close: () => void calls.push("close 1"), abort: () => void calls.push("abort 1") };
+  const withAbort: Sink = {
+    write() {},
+    close: () => void calls.push("close 1"),
+    abort: () => void calls.push("abort 1"),
+  };
   const without: Sink = { write() {}, close: () => void calls.push("close 2") };
   const dispatcher = new Dispatcher({ sinks: [withAbort, without] });
   await dispatcher.abort();

@@ -26,14 +26,29 @@ Deno.test("sink schema: every type parses, paths go through the path schema", ()
 });
 
 Deno.test("sink schema: errors name the key", () => {
-  assert.match(firstError([{ type: "kafka" }]), /^0.type: must be jsonl, webhook, mqtt, redis or stdout$/);
-  assert.match(firstError([{ type: "jsonl", path: "a", colour: 1 }]), /unknown key 'colour' of a jsonl sink/);
-  assert.match(firstError([{ type: "jsonl", path: "a", overwrite: true, append: true }]), /exclude/);
-  assert.match(firstError([{ type: "mqtt", url: "http://x" }]), /^0\.url: must be a URL like mqtt:/);
+  assert.match(
+    firstError([{ type: "kafka" }]),
+    /^0.type: must be jsonl, webhook, mqtt, redis or stdout$/,
+  );
+  assert.match(
+    firstError([{ type: "jsonl", path: "a", colour: 1 }]),
+    /unknown key 'colour' of a jsonl sink/,
+  );
+  assert.match(
+    firstError([{ type: "jsonl", path: "a", overwrite: true, append: true }]),
+    /exclude/,
+  );
+  assert.match(
+    firstError([{ type: "mqtt", url: "http://x" }]),
+    /^0\.url: must be a URL like mqtt:/,
+  );
   assert.match(firstError([{ type: "mqtt", url: "mqtt://x", qos: 3 }]), /^0\.qos/);
   assert.match(firstError([{ type: "mqtt", url: "mqtt://x", topic: "a/#" }]), /^0\.topic/);
   assert.match(firstError([{ type: "redis", url: "redis://x", maxLen: 0 }]), /^0\.maxLen/);
-  assert.match(firstError([{ type: "webhook", url: "https://x", batchSize: 1.5 }]), /^0\.batchSize/);
+  assert.match(
+    firstError([{ type: "webhook", url: "https://x", batchSize: 1.5 }]),
+    /^0\.batchSize/,
+  );
   assert.match(firstError([{ type: "stdout", format: "xml" }]), /^0\.format/);
 });
 

@@ -4,8 +4,9 @@
  * @module
  */
 import { InputError } from "../errors.ts";
-import { type AlgoRecord, recordLine } from "../record.ts";
+import type { AlgoRecord } from "../record.ts";
 import type { Sink, SinkEvents, SinkStats } from "./sink.ts";
+import { recordJson } from "./template.ts";
 
 /** Buffered lines are written at the latest this long after the first of them (ms). */
 const FLUSH_MS = 500;
@@ -75,7 +76,12 @@ export class JsonlSink implements Sink {
   #keep = false;
   #closed = false;
 
-  private constructor(path: string, file: Deno.FsFile, start: { created: boolean; size: number }, options: JsonlSinkOptions) {
+  private constructor(
+    path: string,
+    file: Deno.FsFile,
+    start: { created: boolean; size: number },
+    options: JsonlSinkOptions,
+  ) {
     this.path = path;
     this.label = `jsonl ${path}`;
     this.#file = file;
@@ -132,7 +138,7 @@ export class JsonlSink implements Sink {
   /** Buffers one record; it reaches the file within half a second. */
   write(record: AlgoRecord): void {
     if (this.#closed) return;
-    const line = this.#encoder.encode(recordLine(record));
+    const line = this.#encoder.encode(recordJson(record) + "\n");
     const maxBytes = this.#options.rotate?.maxBytes;
     if (maxBytes !== undefined && this.#size + this.#pendingBytes + line.length > maxBytes) {
       if (this.#size + this.#pendingBytes > 0) {

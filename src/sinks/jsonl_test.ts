@@ -149,14 +149,16 @@ Deno.test("JsonlSink: records reach the file while the sink is open (no close ne
 Deno.test("JsonlSink: rotate renames a full file PATH.1, PATH.2, ... and never splits a line", async () => {
   await withDir(async (dir) => {
     const path = `${dir}/r.jsonl`;
-    const size = new TextEncoder().encode(JSON.stringify({
-      source: "main",
-      algo: "a",
-      frame: 0,
-      time: 0,
-      position: 0,
-      result: 0,
-    }) + "\n").length;
+    const size = new TextEncoder().encode(
+      JSON.stringify({
+        source: "main",
+        algo: "a",
+        frame: 0,
+        time: 0,
+        position: 0,
+        result: 0,
+      }) + "\n",
+    ).length;
     // room for two one-digit records per file
     const sink = await JsonlSink.open(path, { rotate: { maxBytes: size * 2 + 1 } });
     for (let i = 0; i < 5; i++) sink.write(record(i));

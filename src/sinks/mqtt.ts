@@ -3,12 +3,12 @@
  *
  * @module
  */
-import type { MqttClient } from "mqtt";
 import { InputError } from "../errors.ts";
-import { type AlgoRecord, recordLine } from "../record.ts";
+import type { AlgoRecord } from "../record.ts";
 import { DeliveryQueue, PartialSendError, seconds, waitFor } from "./queue.ts";
 import type { Sink, SinkEvents, SinkStats } from "./sink.ts";
-import { expandTemplate } from "./template.ts";
+import type { FromMqttWorker, ToMqttWorker } from "./mqtt_worker.ts";
+import { expandTemplate, recordJson } from "./template.ts";
 
 /**
  * Options of {@link MqttSink}. Times are in seconds.
@@ -36,7 +36,7 @@ export interface MqttSinkOptions {
   password?: string;
   /** Records held while the broker is down; the oldest go first (default 10000). */
   maxQueue?: number;
-  /** Publishes in flight at once, waiting for their acknowledgements (default 100). */
+  /** Publishes in flight at once, waiting for their acknowledgements (default 500). */
   batchSize?: number;
   /** Longest wait between retries while the broker is down (default 2). */
   backoffMax?: number;
@@ -52,7 +52,9 @@ interface Message {
 
 /**
  * Publishes each record as JSON (the JSONL key order) to `topic`, with `qos` and `retain`,
- * through one MQTT.js client that reconnects by itself (every second).
+ * through one MQTT.js client that reconnects by itself (every second). The client runs in a
+ * worker of its own (src/sinks/mqtt_worker.ts): encoding and acknowledging publishes never
+ * take time from the pipeline's thread, which only posts batches.
  *
  * One queue holds records: the sink's bounded {@link DeliveryQueue}. Records are handed to
  * MQTT.js only while it is connected, at most `batchSize` at a time, and the next batch waits
@@ -73,26 +75,47 @@ interface Message {
 export class MqttSink implements Sink {
   /** `mqtt URL TOPIC`. */
   readonly label: string;
-  /** The client, once MQTT.js is loaded (lazily: a plugin importing mod.ts never loads it). */
-  readonly #client: Promise<MqttClient>;
+  readonly #worker: Worker;
   readonly #queue: DeliveryQueue<Message>;
   readonly #topic: string;
-  #lastError?: Error;
+  readonly #state = new EventTarget();
+  readonly #pending = new Map<number, (done: { accepted: number; error?: string }) => void>();
+  #connected = false;
+  #lastError?: string;
+  #nextId = 0;
   #closed?: Promise<void>;
 
-  /** Starts connecting; records are queued until the broker is there. */
+  /** Starts connecting (in the sink's worker); records are queued until the broker is there. */
   constructor(options: MqttSinkOptions) {
     const url = checkUrl(options.url);
     this.#topic = options.topic ?? "stream-infer/{source}/{algo}";
     if (this.#topic === "" || /[+#]/.test(this.#topic)) {
-      throw new InputError(`mqtt: the topic must be a non-empty name without + or # (got '${this.#topic}')`);
+      throw new InputError(
+        `mqtt: the topic must be a non-empty name without + or # (got '${this.#topic}')`,
+      );
     }
     const qos = options.qos ?? 1;
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new InputError(`mqtt: qos must be 0, 1 or 2`);
     const retain = options.retain ?? false;
     this.label = `mqtt ${url.protocol}//${url.host} ${this.#topic}`;
-    this.#client = import("mqtt").then(({ connect }) => {
-      const client = connect(options.url, {
+    this.#queue = new DeliveryQueue<Message>({
+      send: (batch, signal) => this.#publish(batch, qos, retain, signal),
+      maxQueue: options.maxQueue ?? 10000,
+      batchSize: options.batchSize ?? 500,
+      backoffInitial: 50,
+      backoffMax: seconds(options.backoffMax ?? 2, "backoffMax"),
+      closeTimeout: seconds(options.closeTimeout ?? 5, "closeTimeout"),
+    });
+    this.#worker = new Worker(new URL("./mqtt_worker.ts", import.meta.url), { type: "module" });
+    this.#worker.onmessage = ({ data }: MessageEvent<FromMqttWorker>) => this.#onMessage(data);
+    this.#worker.onerror = (e) => {
+      e.preventDefault();
+      this.#lastError = e.message;
+    };
+    this.#send({
+      type: "connect",
+      url: options.url,
+      options: {
         clientId: options.clientId ?? `stream-infer-${crypto.randomUUID().slice(0, 8)}`,
         username: options.username,
         password: options.password,
@@ -101,19 +124,7 @@ export class MqttSink implements Sink {
         connectTimeout: 5000,
         // the sink's queue is the only one: nothing is published while disconnected
         queueQoSZero: false,
-      });
-      client.on("error", (e) => this.#lastError = e);
-      client.on("connect", () => this.#lastError = undefined);
-      return client;
-    });
-    this.#client.catch(() => {}); // reported by the first send
-    this.#queue = new DeliveryQueue<Message>({
-      send: (batch, signal) => this.#publish(batch, qos, retain, signal),
-      maxQueue: options.maxQueue ?? 10000,
-      batchSize: options.batchSize ?? 100,
-      backoffInitial: 50,
-      backoffMax: seconds(options.backoffMax ?? 2, "backoffMax"),
-      closeTimeout: seconds(options.closeTimeout ?? 5, "closeTimeout"),
+      },
     });
   }
 
@@ -121,7 +132,7 @@ export class MqttSink implements Sink {
   write(record: AlgoRecord): void {
     this.#queue.push({
       topic: expandTemplate(this.#topic, record),
-      payload: recordLine(record).slice(0, -1),
+      payload: recordJson(record),
     });
   }
 
@@ -141,37 +152,68 @@ export class MqttSink implements Sink {
       try {
         await this.#queue.close();
       } finally {
-        const client = await this.#client.catch(() => undefined);
-        await client?.endAsync(!client.connected);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const ended = new Promise<void>((resolve) => {
+          this.#state.addEventListener("ended", () => resolve(), { once: true });
+          timer = setTimeout(resolve, 2000); // a worker that does not answer is ended anyway
+        });
+        this.#send({ type: "end" });
+        await ended;
+        clearTimeout(timer);
+        this.#worker.terminate();
+        for (const done of this.#pending.values()) done({ accepted: 0, error: "closed" });
+        this.#pending.clear();
       }
     })();
   }
 
-  async #publish(batch: Message[], qos: 0 | 1 | 2, retain: boolean, signal: AbortSignal) {
-    const client = await this.#client;
-    if (!client.connected && !await waitFor(client, "connect", 1000, signal)) {
-      const why = this.#lastError ? ` (${this.#lastError.message})` : "";
-      throw new Error(`not connected${why}`);
-    }
-    let aborted: () => void = () => {};
-    const abort = new Promise<never>((_, reject) => {
-      aborted = () => reject(signal.reason);
-      signal.addEventListener("abort", aborted);
-    });
-    const sent = batch.map(({ topic, payload }) =>
-      client.publishAsync(topic, payload, { qos, retain }).then(() => true)
-    );
-    try {
-      const results = await Promise.race([Promise.allSettled(sent), abort]);
-      const accepted = results.findIndex((r) => r.status === "rejected");
-      if (accepted >= 0) {
-        throw new PartialSendError(accepted, (results[accepted] as PromiseRejectedResult).reason);
-      }
-    } finally {
-      signal.removeEventListener("abort", aborted);
-      abort.catch(() => {});
+  #send(message: ToMqttWorker): void {
+    this.#worker.postMessage(message);
+  }
+
+  #onMessage(data: FromMqttWorker): void {
+    switch (data.type) {
+      case "state":
+        this.#connected = data.connected;
+        if (data.error) this.#lastError = data.error;
+        else if (data.connected) this.#lastError = undefined;
+        if (data.connected) this.#state.dispatchEvent(new Event("connect"));
+        return;
+      case "done":
+        this.#pending.get(data.id)?.(data);
+        this.#pending.delete(data.id);
+        return;
+      case "ended":
+        this.#state.dispatchEvent(new Event("ended"));
     }
   }
+
+  async #publish(batch: Message[], qos: 0 | 1 | 2, retain: boolean, signal: AbortSignal) {
+    if (!this.#connected && !await waitFor(this.#events, "connect", 1000, signal)) {
+      throw new Error(`not connected${this.#lastError ? ` (${this.#lastError})` : ""}`);
+    }
+    const id = this.#nextId++;
+    let onAbort = () => {};
+    const done = await new Promise<{ accepted: number; error?: string }>((resolve, reject) => {
+      this.#pending.set(id, resolve);
+      onAbort = () => {
+        this.#pending.delete(id);
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#send({ type: "publish", id, messages: batch, qos, retain });
+    }).finally(() => signal.removeEventListener("abort", onAbort));
+    if (done.accepted < batch.length) {
+      throw new PartialSendError(done.accepted, new Error(done.error ?? "not published"));
+    }
+  }
+
+  /** The connection events, as {@link waitFor} listens to them. */
+  readonly #events = {
+    once: (event: string, listener: () => void) =>
+      this.#state.addEventListener(event, listener, { once: true }),
+    off: (event: string, listener: () => void) => this.#state.removeEventListener(event, listener),
+  };
 }
 
 function checkUrl(text: string): URL {

@@ -159,7 +159,9 @@ export class DeliveryQueue<T> {
     this.#wake?.();
     if (!this.#pump) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, this.#closeTimeout));
+    const deadline = new Promise<void>((resolve) =>
+      timer = setTimeout(resolve, this.#closeTimeout)
+    );
     try {
       await Promise.race([this.#pump, deadline]);
     } finally {

@@ -5,10 +5,10 @@
  */
 import type { Redis } from "ioredis";
 import { InputError } from "../errors.ts";
-import { type AlgoRecord, recordLine } from "../record.ts";
+import type { AlgoRecord } from "../record.ts";
 import { DeliveryQueue, PartialSendError, seconds, waitFor } from "./queue.ts";
 import type { Sink, SinkEvents, SinkStats } from "./sink.ts";
-import { expandTemplate } from "./template.ts";
+import { expandTemplate, recordJson } from "./template.ts";
 
 /**
  * Options of {@link RedisSink}. Times are in seconds.
@@ -120,7 +120,7 @@ export class RedisSink implements Sink {
   write(record: AlgoRecord): void {
     this.#queue.push({
       key: expandTemplate(this.#stream, record),
-      json: recordLine(record).slice(0, -1),
+      json: recordJson(record),
     });
   }
 

@@ -84,7 +84,9 @@ function summarizeResult(result: unknown): string {
     const named = result.every((r) => typeof (r as { name?: unknown })?.name === "string");
     if (named && result.length > 0) {
       const counts = new Map<string, number>();
-      for (const r of result as { name: string }[]) counts.set(r.name, (counts.get(r.name) ?? 0) + 1);
+      for (const r of result as { name: string }[]) {
+        counts.set(r.name, (counts.get(r.name) ?? 0) + 1);
+      }
       return cut([...counts].map(([name, n]) => `${n} ${name}`).join(", "));
     }
     if (result.length > 0 && typeof result[0] === "object") return `[${result.length} items]`;

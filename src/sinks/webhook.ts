@@ -4,9 +4,10 @@
  * @module
  */
 import { InputError } from "../errors.ts";
-import { type AlgoRecord, recordLine } from "../record.ts";
+import type { AlgoRecord } from "../record.ts";
 import { DeliveryQueue, seconds } from "./queue.ts";
 import type { Sink, SinkEvents, SinkStats } from "./sink.ts";
+import { recordJson } from "./template.ts";
 
 /**
  * Options of {@link WebhookSink}. Times are in seconds.
@@ -100,7 +101,7 @@ export class WebhookSink implements Sink {
 
   /** Queues one record; never waits. */
   write(record: AlgoRecord): void {
-    this.#queue.push(recordLine(record).slice(0, -1));
+    this.#queue.push(recordJson(record));
   }
 
   /** Where failed POSTs and drops are reported. */

@@ -331,7 +331,9 @@ export class FrameEncoder {
     for (const wake of this.#wakePush.splice(0)) wake();
     this.#wakeWriter?.();
     if (this.#closing) {
-      if (!status.success && !this.#failed) {
+      // 255: ffmpeg was interrupted too (a Ctrl-C reaches the whole process group) and
+      // finished its file itself
+      if (!status.success && status.code !== 255 && !this.#failed) {
         this.options.onMessage?.(
           `${this.options.label}: ffmpeg ended with exit ${status.code}: ` +
             lastLine(this.#stderrTail),

@@ -546,7 +546,7 @@ Deno.test("config: integrity, trust and permissions are parsed, and wrong types 
     ],
     [
       "    permissions:\n      run: true",
-      /^p\.yaml:5: algos\[0\]\.permissions\.run: unknown key 'run' \(allowed: read, write, net, env, ffi, sys\)/,
+      /^p\.yaml:5: algos\[0\]\.permissions\.run: unknown key 'run' \(allowed: read, write, net, env, ffi, sys, import\)/,
     ],
   ];
   for (const [lines, pattern] of bad) {

@@ -18,6 +18,8 @@ import type { Inference, RunSummary } from "../run/inference.ts";
 import type { JsonlSink } from "../sinks/jsonl.ts";
 import { probe } from "../source/probe.ts";
 import type { SourceSpec } from "../source/spec.ts";
+import { ConfigProblems } from "../config/issues.ts";
+import { loadConfig } from "../config/load.ts";
 import type { PipelineConfig } from "../config/types.ts";
 import { validateConfigFile } from "../config/validate.ts";
 import { COMMAND_HELP, HELP, wantsHelp } from "./help.ts";
@@ -64,17 +66,8 @@ async function runCommand(args: string[]): Promise<number> {
     : values.quiet
     ? "warn"
     : "info";
-  // the schema, and the local files it names (plugins, model paths), with their lines
-  const checked = await validateConfigFile(positionals[0], {
-    remote: false,
-    options: false,
-    sources: values.source === undefined,
-  });
-  if (checked.problems.length) {
-    for (const problem of checked.problems) print(`stream-infer: ${oneLine(problem)}`, "stderr");
-    return 2;
-  }
-  const config: PipelineConfig = checked.config!;
+  const file = positionals[0];
+  const config: PipelineConfig = await loadConfig(file);
   const sources: SourceSpec[] = values.source !== undefined
     ? [{ id: "main", url: localPath(values.source) }]
     : config.sources;
@@ -93,6 +86,15 @@ async function runCommand(args: string[]): Promise<number> {
     ...(values.out !== undefined ? { out: localPath(values.out) } : {}),
     logLevel,
     progress: logs(logLevel, "info") && Deno.stderr.isTerminal(),
+    // once the outputs are open: the local files the config names (plugins), with their lines
+    check: async () => {
+      const { problems } = await validateConfigFile(file, {
+        remote: false,
+        options: false,
+        sources: values.source === undefined,
+      });
+      if (problems.length) throw new ConfigProblems(problems);
+    },
   });
   const { inference } = pipeline;
   let control: ControlServer | undefined;

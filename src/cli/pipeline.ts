@@ -48,6 +48,8 @@ export interface RunSettings {
   logLevel: LogLevel;
   /** Show the progress bar. */
   progress: boolean;
+  /** Checks run once the outputs are open, before any source opens or plugin loads. */
+  check?: () => Promise<void>;
 }
 
 /**
@@ -114,6 +116,7 @@ export class Pipeline {
    */
   async build(): Promise<void> {
     await this.#openOutputs();
+    await this.settings.check?.();
     const players = this.settings.sources.map((spec) => ({
       spec,
       player: this.createPlayer(spec),

@@ -48,7 +48,7 @@ export function describeValue(value: unknown): string {
 const KINDS: Record<string, string> = {
   number: "a number",
   int: "an integer",
-  string: "a string",
+  string: "a non-empty string",
   boolean: "true or false",
   array: "a list",
   object: "a mapping",

@@ -32,6 +32,7 @@ import { isIntegrity } from "../plugin/integrity.ts";
 import { isBuiltinPlugin } from "../plugin/builtin.ts";
 import { SOURCE_ID } from "../source/spec.ts";
 import type { Mode } from "../observe/observer.ts";
+import { describeValue } from "./issues.ts";
 import { configPath, type PathSchema, resolveOptionPaths, resolvePath } from "./paths.ts";
 import {
   clipsSchema,
@@ -95,10 +96,19 @@ function permissionsSchema(path: PathSchema) {
     write: z.array(path).optional(),
     net: names.optional(),
     env: names.optional(),
-    ffi: z.union([z.boolean(), z.array(path)]).optional(),
+    ffi: z.union([z.boolean(), z.array(path)], {
+      error: (issue) =>
+        `must be true or false, or a list of library paths (got ${describeValue(issue.input)})`,
+    }).optional(),
     sys: z.boolean().optional(),
     import: names.optional(),
   });
+}
+
+/** The message of a bad `integrity` value. */
+function sriError(issue: { input?: unknown }): string {
+  return `must be an SRI hash like sha256-<base64> (got ${describeValue(issue.input)}); ` +
+    "get it with: stream-infer plugin hash <plugin>";
 }
 
 /** A plugin: a built-in name and a URL stay; a path is resolved against the config. */
@@ -118,10 +128,8 @@ function algoSchema(baseDir: string, path: PathSchema) {
     frameStep: z.int().min(0).default(0),
     interval: positive.default(1),
     options: z.unknown().transform((value) => resolveOptionPaths(value, baseDir)).optional(),
-    integrity: z.string().trim().refine(isIntegrity, {
-      error: "must be an SRI hash like sha256-<base64>; get it with: stream-infer plugin hash " +
-        "<plugin>",
-    }).optional(),
+    integrity: z.string({ error: sriError }).trim().refine(isIntegrity, { error: sriError })
+      .optional(),
     trust: z.boolean().optional(),
     permissions: permissionsSchema(path).optional(),
     instances: z.int().min(1).optional(),

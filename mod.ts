@@ -188,7 +188,7 @@ export { MqttSink, type MqttSinkOptions } from "./src/sinks/mqtt.ts";
 export { RedisSink, type RedisSinkOptions } from "./src/sinks/redis.ts";
 export { type DeliveryOptions, DeliveryQueue, PartialSendError } from "./src/sinks/queue.ts";
 export { expandTemplate } from "./src/sinks/template.ts";
-export { openSinks, type SinkEntry, sinkSchemas } from "./src/sinks/config.ts";
+export { openSinks, type SinkEntry } from "./src/sinks/config.ts";
 
 // Annotation: drawing on copies of frames
 export {

@@ -5,12 +5,12 @@
  * @module
  */
 import { z } from "zod";
-import { JsonlSink } from "./jsonl.ts";
-import { MqttSink } from "./mqtt.ts";
-import { RedisSink } from "./redis.ts";
+import { JsonlSink, type JsonlSinkOptions } from "./jsonl.ts";
+import { MqttSink, type MqttSinkOptions } from "./mqtt.ts";
+import { RedisSink, type RedisSinkOptions } from "./redis.ts";
 import type { Sink } from "./sink.ts";
-import { StdoutSink } from "./stdout.ts";
-import { WebhookSink } from "./webhook.ts";
+import { StdoutSink, type StdoutSinkOptions } from "./stdout.ts";
+import { WebhookSink, type WebhookSinkOptions } from "./webhook.ts";
 
 /** A schema taking a path as written and giving it resolved (the config's one path rule). */
 export type SinkPathSchema = z.ZodType<string, string>;
@@ -63,7 +63,7 @@ function url(protocols: string[], example: string) {
  * console.log(sinks[0].type); // "mqtt"
  * ```
  */
-export function sinkSchemas(path: SinkPathSchema) {
+export function sinkSchemas(path: SinkPathSchema): z.ZodType<SinkEntry[], unknown> {
   const jsonl = entry("jsonl", {
     type: z.literal("jsonl"),
     path,
@@ -114,7 +114,7 @@ export function sinkSchemas(path: SinkPathSchema) {
 }
 
 /**
- * One validated `sinks:` entry, as {@link sinkSchemas} gives it.
+ * One validated `sinks:` entry: its `type` and the options of that sink (times in seconds).
  *
  * @example
  * ```ts
@@ -122,7 +122,12 @@ export function sinkSchemas(path: SinkPathSchema) {
  * const e: SinkEntry = { type: "redis", url: "redis://127.0.0.1:6379", stream: "si:{source}" };
  * ```
  */
-export type SinkEntry = z.output<ReturnType<typeof sinkSchemas>>[number];
+export type SinkEntry =
+  | ({ type: "jsonl"; path: string } & JsonlSinkOptions)
+  | ({ type: "webhook" } & WebhookSinkOptions)
+  | ({ type: "mqtt" } & MqttSinkOptions)
+  | ({ type: "redis" } & RedisSinkOptions)
+  | ({ type: "stdout" } & StdoutSinkOptions);
 
 /**
  * Opens the sinks of validated entries. File sinks open first: a JSONL path that cannot be

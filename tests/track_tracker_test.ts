@@ -105,3 +105,21 @@ Deno.test("tracker: bad options are refused with the key's name", () => {
   assert.throws(() => new Tracker({ minHits: 0 }), /track.minHits/);
   assert.throws(() => new Tracker({ type: "sort" as "iou" }), /track.type/);
 });
+
+Deno.test("bytetrack: sameClass false keeps one track through class flips, one per object", () => {
+  const frames: TrackInput[][] = [];
+  for (let i = 0; i < 20; i++) {
+    const cls = ["car", "truck", "bus"][i % 3];
+    // the same object, named differently each run, and now and then twice at once
+    const dets = [det(100 + 3 * i, 50, cls, 0.8)];
+    if (i % 4 === 0) {
+      dets.push({ ...det(100 + 3 * i, 50, "truck", 0.6), box: box(101 + 3 * i, 51) });
+    }
+    frames.push(dets);
+  }
+  const ids = play({ type: "bytetrack", sameClass: false, minHits: 1 }, frames);
+  assert.deepEqual(new Set(ids.flat().filter((id) => id !== undefined)), new Set([1]));
+  // with classes kept apart, the flips break the track
+  const apart = play({ type: "bytetrack", minHits: 1 }, frames);
+  assert.ok(new Set(apart.flat().filter((id) => id !== undefined)).size > 1);
+});

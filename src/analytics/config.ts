@@ -107,8 +107,11 @@ interface AnalyticsBase {
   minFrames?: number;
   /** Seconds between `counts` records (default: only at the end). */
   report?: number;
-  /** Seconds after which a track not seen is forgotten (a pending crossing then counts; a zone
-   * sees it leave). Default 1. */
+  /**
+   * Seconds after which a track not seen is forgotten (a pending crossing then counts; a zone
+   * sees it leave). Default: the `maxAge` of the algorithm's tracker (1 s for the counters
+   * used alone).
+   */
   lostAfter?: number;
 }
 

@@ -15,7 +15,7 @@ import {
 } from "../analytics/config.ts";
 import { InputError } from "../errors.ts";
 import type { FramePool } from "../frame_pool.ts";
-import type { TrackOptions } from "../track/options.ts";
+import { resolveTrackOptions, type TrackOptions } from "../track/options.ts";
 import type { AlgoPool } from "./algo_pool.ts";
 import { analyticsStage } from "./analytics_stage.ts";
 import { cropStage } from "./crop_stage.ts";
@@ -55,7 +55,8 @@ export function checked<T>(schema: z.ZodType<T, unknown>, value: unknown, label:
  * ```
  */
 export class RunStages {
-  readonly #tracked = new Set<string>();
+  /** Tracked algorithms, with their tracker's `maxAge`. */
+  readonly #tracked = new Map<string, number>();
   readonly #trackers: RecordStage[] = [];
   readonly #crops: RecordStage[] = [];
   readonly #analytics: RecordStage[] = [];
@@ -80,7 +81,7 @@ export class RunStages {
 
   /** Tracks the detections of `algo`. */
   addTrack(algo: string, options: TrackOptions): void {
-    this.#tracked.add(algo);
+    this.#tracked.set(algo, resolveTrackOptions(options).maxAge);
     this.#trackers.push(trackStage(algo, options));
   }
 
@@ -104,6 +105,8 @@ export class RunStages {
       throw new InputError(`${label}: on: '${entry.on}' is not tracked (give it a track: key)`);
     }
     this.#names.add(entry.name);
+    // a track unseen for longer than the tracker keeps it will not come back
+    entry.lostAfter ??= this.#tracked.get(entry.on);
     this.#analytics.push(analyticsStage(entry));
     return entry;
   }

@@ -43,7 +43,12 @@ export interface TrackOptions {
   matchIou?: number;
   /** ByteTrack: IoU a match with a low-score detection needs (default 0.5). */
   lowMatchIou?: number;
-  /** Whether a track matches only detections of its own class (default true). */
+  /**
+   * Whether a track matches only detections of its own class (default true). With `false`, a
+   * detector that names one object differently from frame to frame (car, truck, bus) keeps one
+   * track, and of boxes of different classes on one object (IoU >= 0.7) only the best may start
+   * a track.
+   */
   sameClass?: boolean;
 }
 

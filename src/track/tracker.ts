@@ -4,9 +4,12 @@
  *
  * @module
  */
-import { type Box, BoxKalman } from "./kalman.ts";
+import { type Box, BoxKalman, iou } from "./kalman.ts";
 import { matchBoxes } from "./match.ts";
 import { type ResolvedTrackOptions, resolveTrackOptions, type TrackOptions } from "./options.ts";
+
+/** IoU over which two boxes of different classes are taken for one object (`sameClass: false`). */
+const DUPLICATE_IOU = 0.7;
 
 /**
  * One detection as the tracker reads it.
@@ -116,9 +119,19 @@ export class Tracker {
       fresh = usable.filter((j) => !used.has(j));
     }
     // new tracks; on the first update they are confirmed at once (ByteTrack's first frame)
+    const taken: Box[] = [];
+    if (!o.sameClass) {
+      // one object detected twice (a car that is also a truck): only one box may start a track
+      ids.forEach((id, j) => id !== undefined && taken.push(dets[j].box));
+      fresh = [...fresh].sort((a, b) => dets[b].score - dets[a].score || a - b);
+    }
     for (const j of fresh) {
       const det = dets[j];
       if (det.score < o.newTrackScore) continue;
+      if (!o.sameClass) {
+        if (taken.some((box) => iou(box, det.box) >= DUPLICATE_IOU)) continue;
+        taken.push(det.box);
+      }
       const track: Track = {
         id: 0,
         cls: det.cls,

@@ -13,7 +13,7 @@ import { FFmpegProducer } from "../src/source/producer.ts";
 import { Annotation } from "../src/video/annotation.ts";
 import { Recorder } from "../src/video/recorder.ts";
 import VideoSquare from "./fixtures/video_square.ts";
-import { CliRun } from "./cli_run.ts";
+import { CliRun, exists } from "./cli_run.ts";
 import { FIXTURES, runCli, withTempDir, writeText } from "./helpers.ts";
 import { assertNoFfmpegLeft, waitUntil } from "./live_helpers.ts";
 import {
@@ -132,42 +132,46 @@ Deno.test("record: one path for two sources is refused in one line, exit 2", asy
   });
 });
 
-Deno.test("record realtime, stopped by SIGINT: the mp4 is finished, playable, and lasts the wall time", async () => {
-  await withTempDir(async (dir) => {
-    await makeSquareClip(`${dir}/long.mp4`, { seconds: 60, fps: 25, width: 160, height: 120 });
-    const config = await writeText(
-      `${dir}/p.yaml`,
-      `source: long.mp4
+for (const to of ["the CLI", "its process group (a terminal's Ctrl-C)"]) {
+  Deno.test(`record realtime, SIGINT to ${to}: the mp4 is finished, playable, and lasts the wall time`, async () => {
+    await withTempDir(async (dir) => {
+      await makeSquareClip(`${dir}/long.mp4`, { seconds: 60, fps: 25, width: 160, height: 120 });
+      const config = await writeText(
+        `${dir}/p.yaml`,
+        `source: long.mp4
 mode: realtime
 algos:
   - { plugin: ${FIXTURES}/video_square.ts, name: sq, interval: 0.2 }
 record: rec.mp4
 `,
-    );
-    const cli = new CliRun(["run", config, "--out", `${dir}/r.jsonl`]);
-    try {
-      // records flow: the run is playing
-      await waitUntil(30_000, "records written", async () => {
-        const text = await Deno.readTextFile(`${dir}/r.jsonl`).catch(() => "");
-        return text.split("\n").length > 5;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      cli.child.kill("SIGINT");
-      const status = await cli.finish(60_000, "the CLI after SIGINT");
-      assert.equal(status.code, 130, cli.stderr);
-    } finally {
-      await cli.kill();
-    }
-    const seconds = Number(/in ([\d.]+) s \(stopped\)/.exec(cli.stderr)?.[1]);
-    assert.ok(seconds > 0, `the summary gives the run's seconds:\n${cli.stderr}`);
-    const info = await probeVideo(`${dir}/rec.mp4`);
-    assert.equal(info.codec, "h264");
-    assert.equal(info.fps, 25);
-    assert.equal(await decodeErrors(`${dir}/rec.mp4`), "");
-    assert.ok(
-      Math.abs(info.duration - seconds) <= 1,
-      `the video lasts ${info.duration} s, the run ${seconds} s`,
-    );
-    await assertNoFfmpegLeft(dir);
+      );
+      const group = to !== "the CLI";
+      const cli = new CliRun(["run", config, "--out", `${dir}/r.jsonl`], { newSession: group });
+      let wall: number;
+      try {
+        // ffmpeg creates the mp4 when the encoder gets its first frame: recording starts there
+        await waitUntil(30_000, "the recording starts", () => exists(`${dir}/rec.mp4`));
+        const first = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, 4000));
+        // the group: ffmpeg gets the signal too and finishes its file by itself
+        if (group) Deno.kill(-cli.child.pid, "SIGINT");
+        else cli.child.kill("SIGINT");
+        wall = (performance.now() - first) / 1000;
+        const status = await cli.finish(60_000, "the CLI after SIGINT");
+        assert.equal(status.code, 130, cli.stderr);
+      } finally {
+        await cli.kill();
+      }
+      assert.match(cli.stderr, /\(stopped\)/);
+      const info = await probeVideo(`${dir}/rec.mp4`);
+      assert.equal(info.codec, "h264");
+      assert.equal(info.fps, 25);
+      assert.equal(await decodeErrors(`${dir}/rec.mp4`), "");
+      assert.ok(
+        Math.abs(info.duration - wall) <= 1,
+        `the video lasts ${info.duration} s, the recording ${wall.toFixed(2)} s of wall time`,
+      );
+      await assertNoFfmpegLeft(dir);
+    });
   });
-});
+}

@@ -89,3 +89,53 @@ Deno.test("jsonl sink: an existing output is refused (exit 2, one line) and left
     assert.equal(await Deno.readTextFile(out), "keep me\n");
   });
 });
+
+Deno.test("config sinks: jsonl append and overwrite from YAML; stdout text lines; a webhook with ${TOKEN}", async () => {
+  await withTempDir(async (dir) => {
+    const clip = await makeTestsrc(`${dir}/clip.mp4`, { seconds: 1 });
+    const posted: unknown[] = [];
+    const auth: (string | null)[] = [];
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      auth.push(req.headers.get("authorization"));
+      posted.push(...await req.json());
+      return new Response("ok");
+    });
+    try {
+      const config = (sinks: string) =>
+        Deno.writeTextFile(
+          `${dir}/p.yaml`,
+          `source: clip.mp4\nproducer: { width: 64, height: 48 }\nalgos:\n` +
+            `  - plugin: ${ROOT}/plugins/motion.ts\n    name: algo\n    interval: 0.2\n` +
+            `sinks:\n${sinks}`,
+        );
+      const hook = `http://127.0.0.1:${server.addr.port}/hook`;
+      await config(
+        "  - { type: jsonl, path: out/r.jsonl, append: true }\n  - { type: stdout }\n" +
+          `  - { type: webhook, url: "${hook}", headers: { Authorization: "Bearer \${SINKS_TEST_TOKEN}" } }\n`,
+      );
+      await Deno.mkdir(`${dir}/out`);
+      Deno.env.set("SINKS_TEST_TOKEN", "s3cret");
+      const first = await runCli(["run", `${dir}/p.yaml`, "--quiet"]);
+      assert.equal(first.code, 0, first.stderr);
+      const once = (await Deno.readTextFile(`${dir}/out/r.jsonl`)).trimEnd().split("\n");
+      assert.ok(once.length >= 2, once.join("\n"));
+      // text lines on stdout: source, algo, frame, time, summary
+      const text = first.stdout.trimEnd().split("\n");
+      assert.equal(text.length, once.length);
+      assert.match(text[0], /^main algo #\d+ \d+\.\d\ds /);
+      assert.deepEqual(posted, once.map((l) => JSON.parse(l)), "the webhook got every record");
+      assert.ok(auth.every((a) => a === "Bearer s3cret"), `headers: ${auth}`);
+      const second = await runCli(["run", `${dir}/p.yaml`, "--quiet"]);
+      assert.equal(second.code, 0, second.stderr);
+      const twice = (await Deno.readTextFile(`${dir}/out/r.jsonl`)).trimEnd().split("\n");
+      assert.deepEqual(twice, [...once, ...once], "append: the second run's records follow");
+      await config("  - { type: jsonl, path: out/r.jsonl, overwrite: true }\n");
+      const third = await runCli(["run", `${dir}/p.yaml`, "--quiet"]);
+      assert.equal(third.code, 0, third.stderr);
+      assert.deepEqual((await Deno.readTextFile(`${dir}/out/r.jsonl`)).trimEnd().split("\n"), once);
+    } finally {
+      Deno.env.delete("SINKS_TEST_TOKEN");
+      await server.shutdown();
+    }
+  });
+});

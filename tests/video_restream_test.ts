@@ -11,7 +11,14 @@ import { FFmpegProducer } from "../src/source/producer.ts";
 import { Restream } from "../src/video/restream.ts";
 import VideoSquare from "./fixtures/video_square.ts";
 import { withTempDir } from "./helpers.ts";
-import { assertNoFfmpegLeft, delay, waitUntil, within } from "./live_helpers.ts";
+import {
+  assertNoFfmpegLeft,
+  delay,
+  freeTcpPort,
+  isListening,
+  waitUntil,
+  within,
+} from "./live_helpers.ts";
 import { RtmpServer } from "./rtmp_peer.ts";
 import { decodeErrors, makeSquareClip, probeVideo, type VideoProbe } from "./video_tools.ts";
 
@@ -136,6 +143,64 @@ Deno.test("hls: the playlist moves on and its segments decode", async () => {
     }
     const info = await probeVideo(playlist, false);
     assert.deepEqual([info.codec, info.width, info.height], ["h264", clip.width, clip.height]);
+    await assertNoFfmpegLeft(dir);
+  });
+});
+
+Deno.test("restream to an RTSP receiver (ffmpeg -rtsp_flags listen): it records the pushed H.264", async () => {
+  await withTempDir(async (dir) => {
+    const clip = await makeSquareClip(`${dir}/live.mp4`, {
+      seconds: 60,
+      fps: 10,
+      width: 160,
+      height: 120,
+    });
+    const port = freeTcpPort();
+    const url = `rtsp://127.0.0.1:${port}/live/main`;
+    const receiver = new Deno.Command("ffmpeg", {
+      args: [
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-rtsp_flags",
+        "listen",
+        "-i",
+        url,
+        "-c",
+        "copy",
+        "-y",
+        `${dir}/received.mp4`,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const receiverLog = new Response(receiver.stderr).text();
+    const restream = new Restream({ url: `rtsp://127.0.0.1:${port}/live/{source}` });
+    let run: Awaited<ReturnType<typeof realtimeRun>> | undefined;
+    try {
+      await waitUntil(10_000, "the receiver listens", () => isListening(port));
+      run = await realtimeRun(clip.path, restream);
+      await waitUntil(30_000, "frames pushed", () => (restream.stats().main?.written ?? 0) > 30);
+    } finally {
+      run?.inference.stop();
+      if (run) await within(30_000, "the run stops", run.done);
+      await run?.inference.dispose();
+      // the push ends with a TEARDOWN: the receiver finishes its file and exits
+      const status = await within(30_000, "the receiver ends", receiver.status).catch(() => {
+        receiver.kill("SIGKILL");
+        return receiver.status;
+      });
+      const log = await receiverLog;
+      assert.equal(status.code, 0, log);
+    }
+    const info = await probeVideo(`${dir}/received.mp4`);
+    assert.deepEqual(
+      [info.codec, info.fps, info.width, info.height],
+      ["h264", clip.fps, clip.width, clip.height],
+    );
+    assert.ok(info.frames > 20, `${info.frames} frames received`);
     await assertNoFfmpegLeft(dir);
   });
 });

@@ -66,7 +66,16 @@ class Stamp extends BaseAlgo<unknown, { t: number; w: number }> {
 interface Measured {
   records: number;
   seconds: number;
+  /** CPU seconds of the pipeline's (main) thread over the run. */
+  mainCpu: number;
   stats: SinkStats[];
+}
+
+/** utime + stime of this process's main thread, in seconds (Linux /proc). */
+function mainThreadCpu(): number {
+  const stat = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ 100)
 }
 
 async function measure(clip: string, sinks: Sink[]): Promise<Measured> {
@@ -85,10 +94,11 @@ async function measure(clip: string, sinks: Sink[]): Promise<Measured> {
     }
     const player = new Player(new FFmpegProducer({ width: 64, height: 48, format: "gray" }), clip);
     const began = performance.now();
+    const cpu = mainThreadCpu();
     // start() ends after the dispatcher closed the sinks: their queues are drained by then
     await inference.start(player, { mode: "realtime" });
     const seconds = (performance.now() - began) / 1000;
-    return { records, seconds, stats: dispatcher.sinkStats() };
+    return { records, seconds, mainCpu: mainThreadCpu() - cpu, stats: dispatcher.sinkStats() };
   } finally {
     await inference.dispose();
   }
@@ -187,6 +197,11 @@ const LABEL = {
   qos1: "jsonl + mqtt (QoS 1) + webhook",
 } as const;
 
+/** Median main-thread CPU milliseconds per 1000 records. */
+function cpuPer1000(of: (typeof rows)[number][]): number {
+  return median(of.map((r) => r.m.mainCpu / r.m.records * 1e6));
+}
+
 function summaryRow(setting: "qos0" | "qos1"): string {
   const of = rows.filter((r) => r.setting === setting);
   const loaded = median(of.map(rate));
@@ -235,12 +250,15 @@ const lines = [
   "| sinks | `jsonl` (a temp file), `mqtt` (mosquitto on 127.0.0.1, topic `bench/{source}/{algo}`, default `batchSize`), `webhook` (HTTP server in another process, `batchSize` 500, `flushInterval` 0.2) |",
   "| throughput | records / seconds of `start()`, which ends after the sinks are closed (their queues drained); a tick the pipeline cannot run in time is skipped, so a slowed pipeline makes fewer records |",
   `| rounds | ${ROUNDS}, every setting in each, reversed order every other round; medians |`,
-  "| latency | from the record's making (`result.t`) to its arrival at an MQTT subscriber in another process |",
+  "| latency | from the record's making (`result.t`) to its arrival at an MQTT subscriber in another process (subscribed at QoS 0) |",
+  "| pipeline thread CPU | utime + stime of the main thread (`/proc/self/task/PID/stat`) over `start()`: what the sinks cost the pipeline's own thread, apart from the peers and the MQTT worker sharing the machine |",
   "| target | records/s with the three sinks ≥ 0.95× records/s with none |",
   "",
-  "| setting | records/s (median) | **with sinks / without** | MQTT latency p50 / p95 (ms) | jsonl written | mqtt written / dropped / queue high-water | webhook written / dropped / queue high-water | received: mqtt / webhook | sink errors |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-  `| no sink | ${fmt(baseline)} | – | – | – | – | – | – | – |`,
+  "| setting | records/s (median) | **with sinks / without** | pipeline thread CPU per 1000 records (ms) | MQTT latency p50 / p95 (ms) | jsonl written | mqtt written / dropped / queue high-water | webhook written / dropped / queue high-water | received: mqtt / webhook | sink errors |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  `| no sink | ${fmt(baseline)} | – | ${
+    fmt(cpuPer1000(rows.filter((r) => r.setting === "none")), 1)
+  } | – | – | – | – | – | – |`,
   summaryRow("qos0"),
   summaryRow("qos1"),
   "",

@@ -92,7 +92,7 @@ Deno.test("jsonl sink: an existing output is refused (exit 2, one line) and left
 
 Deno.test("config sinks: jsonl append and overwrite from YAML; stdout text lines; a webhook with ${TOKEN}", async () => {
   await withTempDir(async (dir) => {
-    const clip = await makeTestsrc(`${dir}/clip.mp4`, { seconds: 1 });
+    await makeTestsrc(`${dir}/clip.mp4`, { seconds: 1 });
     const posted: unknown[] = [];
     const auth: (string | null)[] = [];
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {

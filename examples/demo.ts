@@ -40,7 +40,9 @@ try {
   ]);
   if (made.code !== 0) throw new Error(`could not generate the demo clip: ${made.stderr}`);
 
-  const dispatcher = new Dispatcher({ sinks: [await JsonlSink.open("results.jsonl")] });
+  const dispatcher = new Dispatcher({
+    sinks: [await JsonlSink.open("results.jsonl", { overwrite: true })],
+  });
   const inference = new Inference(dispatcher);
   await inference.loadAlgo(new MotionDetector(), {
     name: "motion",

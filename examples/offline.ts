@@ -16,7 +16,7 @@ class Brightness extends BaseAlgo<unknown, { mean: number; change: number }> {
 
 const source = Deno.args[0] ?? "../shared/media/car-detection.mp4";
 const inference = new Inference();
-inference.dispatcher.addSink(await JsonlSink.open("brightness.jsonl"));
+inference.dispatcher.addSink(await JsonlSink.open("brightness.jsonl", { overwrite: true }));
 // 3 frames one second apart (frameStep = fps), once a second.
 await inference.loadAlgo(new Brightness(), { frameCount: 3, frameStep: 10, interval: 1 });
 const player = new Player(new FFmpegProducer({ width: 320, format: "gray" }), source);

@@ -5,6 +5,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { HttpError } from "./http.ts";
 
 /** The port the control API listens on when `listen` names none. */
 export const DEFAULT_CONTROL_PORT = 8600;
@@ -118,4 +119,52 @@ export function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
   let diff = a.length ^ b.length;
   for (let i = 0; i < a.length; i++) diff |= a[i] ^ (b[i] ?? 0);
   return diff === 0;
+}
+
+/**
+ * The control API's access rule for a server listening at `address`: on a loopback address a
+ * `Host` that is not loopback is refused (DNS rebinding), a cross-origin `Origin` is refused,
+ * and with a token every request needs `Authorization: Bearer TOKEN`. The returned check
+ * throws {@link HttpError} (403 or 401). The dev UI's server uses the same rule.
+ *
+ * @example
+ * ```ts
+ * import { parseListen, requestGuard } from "./listen.ts";
+ * const check = requestGuard(parseListen("127.0.0.1:0"));
+ * await check(new Request("http://127.0.0.1:8600/healthz"));
+ * ```
+ */
+export function requestGuard(
+  address: ListenAddress,
+  token?: string,
+): (request: Request) => Promise<void> {
+  const tokenDigest = token === undefined ? undefined : digest(token);
+  return async function authorize(request: Request): Promise<void> {
+    if (address.loopback) {
+      const host = request.headers.get("host");
+      if (host !== null && !isLoopback(hostOf(host))) {
+        throw new HttpError(403, `host ${shown(host)} is not a loopback name`);
+      }
+    }
+    const origin = request.headers.get("origin");
+    if (origin !== null && origin !== "null") {
+      let same = false;
+      try {
+        same = new URL(origin).host === request.headers.get("host");
+      } catch {
+        // an unparsable Origin is not the same origin
+      }
+      if (!same) throw new HttpError(403, `cross-origin requests are refused (${origin})`);
+    } else if (origin === "null") {
+      throw new HttpError(403, "cross-origin requests are refused (null origin)");
+    }
+    if (tokenDigest === undefined) return;
+    const challenge = { "www-authenticate": 'Bearer realm="stream-infer"' };
+    const header = request.headers.get("authorization");
+    const m = header === null ? null : /^Bearer +(\S+) *$/i.exec(header);
+    if (!m) throw new HttpError(401, "missing bearer token", challenge);
+    if (!sameDigest(await digest(m[1]), await tokenDigest)) {
+      throw new HttpError(401, "wrong bearer token", challenge);
+    }
+  };
 }

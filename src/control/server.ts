@@ -25,15 +25,7 @@ import type { Metrics, SourceMetrics, SourceState } from "../observe/metrics.ts"
 import type { Player } from "../source/player.ts";
 import { parseSourceSpec, SOURCE_ID, type SourceSpec } from "../source/spec.ts";
 import { failure, HttpError, json, oneLine, readBody } from "./http.ts";
-import {
-  DEFAULT_CONTROL_PORT,
-  digest,
-  hostOf,
-  isLoopback,
-  parseListen,
-  sameDigest,
-  shown,
-} from "./listen.ts";
+import { DEFAULT_CONTROL_PORT, type ListenAddress, parseListen, requestGuard } from "./listen.ts";
 
 export {
   DEFAULT_CONTROL_HOST,
@@ -213,67 +205,26 @@ function toEntry(id: string, s: SourceMetrics): SourceEntry {
 }
 
 /**
- * Starts the control API server. Throws {@link InputError} for a bad `listen` or `token`,
- * a non-loopback address without a token, or an address that is in use or not allowed.
+ * The control API's request handler (every route of the module docs, behind
+ * {@link requestGuard}), for a server listening at `address`. {@link serveControl} serves it;
+ * the dev UI mounts it under a path of its own.
  *
  * @example
  * ```ts
- * import {
- *   FFmpegProducer,
- *   Inference,
- *   Player,
- *   PrometheusExporter,
- *   serveControl,
- * } from "@stream-infer/stream-infer";
- * const inference = new Inference();
- * const exporter = new PrometheusExporter({ metrics: () => inference.metrics() });
- * inference.observe(exporter);
- * const server = serveControl({
- *   target: inference,
- *   exporter,
- *   createPlayer: (spec) =>
- *     new Player(new FFmpegProducer(spec.producer), spec.url, { id: spec.id }),
- *   listen: "127.0.0.1:0",
- * });
- * console.log(`control API on ${server.url}`);
- * // ... run ...
- * await server.shutdown();
+ * import { parseListen } from "./listen.ts";
+ * import { controlHandler, type ControlOptions } from "./server.ts";
+ * declare const options: ControlOptions;
+ * const handle = controlHandler(options, parseListen("127.0.0.1:0"));
+ * console.log((await handle(new Request("http://127.0.0.1/healthz"))).status); // 200
  * ```
  */
-export function serveControl(options: ControlOptions): ControlServer {
+export function controlHandler(
+  options: Omit<ControlOptions, "listen" | "signal">,
+  address: ListenAddress,
+): (request: Request) => Promise<Response> {
   const { target, createPlayer, exporter, token } = options;
-  const address = parseListen(options.listen ?? String(DEFAULT_CONTROL_PORT), token);
-  const tokenDigest = token === undefined ? undefined : digest(token);
+  const authorize = requestGuard(address, token);
   const allowed = (methods: string[]) => ({ allow: methods.join(", ") });
-
-  async function authorize(request: Request): Promise<void> {
-    if (address.loopback) {
-      const host = request.headers.get("host");
-      if (host !== null && !isLoopback(hostOf(host))) {
-        throw new HttpError(403, `host ${shown(host)} is not a loopback name`);
-      }
-    }
-    const origin = request.headers.get("origin");
-    if (origin !== null && origin !== "null") {
-      let same = false;
-      try {
-        same = new URL(origin).host === request.headers.get("host");
-      } catch {
-        // an unparsable Origin is not the same origin
-      }
-      if (!same) throw new HttpError(403, `cross-origin requests are refused (${origin})`);
-    } else if (origin === "null") {
-      throw new HttpError(403, "cross-origin requests are refused (null origin)");
-    }
-    if (tokenDigest === undefined) return;
-    const challenge = { "www-authenticate": 'Bearer realm="stream-infer"' };
-    const header = request.headers.get("authorization");
-    const m = header === null ? null : /^Bearer +(\S+) *$/i.exec(header);
-    if (!m) throw new HttpError(401, "missing bearer token", challenge);
-    if (!sameDigest(await digest(m[1]), await tokenDigest)) {
-      throw new HttpError(401, "wrong bearer token", challenge);
-    }
-  }
 
   async function addSource(request: Request): Promise<Response> {
     const text = await readBody(request, MAX_BODY);
@@ -383,6 +334,40 @@ export function serveControl(options: ControlOptions): ControlServer {
     return response;
   }
 
+  return handle;
+}
+
+/**
+ * Starts the control API server. Throws {@link InputError} for a bad `listen` or `token`,
+ * a non-loopback address without a token, or an address that is in use or not allowed.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   FFmpegProducer,
+ *   Inference,
+ *   Player,
+ *   PrometheusExporter,
+ *   serveControl,
+ * } from "@stream-infer/stream-infer";
+ * const inference = new Inference();
+ * const exporter = new PrometheusExporter({ metrics: () => inference.metrics() });
+ * inference.observe(exporter);
+ * const server = serveControl({
+ *   target: inference,
+ *   exporter,
+ *   createPlayer: (spec) =>
+ *     new Player(new FFmpegProducer(spec.producer), spec.url, { id: spec.id }),
+ *   listen: "127.0.0.1:0",
+ * });
+ * console.log(`control API on ${server.url}`);
+ * // ... run ...
+ * await server.shutdown();
+ * ```
+ */
+export function serveControl(options: ControlOptions): ControlServer {
+  const address = parseListen(options.listen ?? String(DEFAULT_CONTROL_PORT), options.token);
+  const handle = controlHandler(options, address);
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({

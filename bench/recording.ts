@@ -5,10 +5,11 @@
  * per preset). Reports the frames the player dropped (target 0), the frames the recorder
  * dropped, the encoder's CPU share (its ffmpeg's utime + stime from /proc/<pid>/stat over the
  * measured wall time, in % of one core), the annotation time per frame (p50 / p95), and the
- * mp4's frames and duration against the wall time.
+ * mp4's frames and duration against the wall time from the first frame. A first row runs the same
+ * annotated realtime pipeline without a recorder: the player's baseline on the machine.
  *
  *   deno run -A --unstable-worker-options bench/recording.ts [--write] [--seconds N]
- *     [--presets veryfast,ultrafast]
+ *     [--presets none,veryfast,ultrafast]
  *
  * `--write` rewrites the "Recording" section of BENCHMARKS.md (only that section). The clip's
  * cache dir is `STREAM_INFER_BENCH_DIR` or `<tmp>/stream-infer-bench`.
@@ -97,17 +98,23 @@ async function measure(clip: string, preset: string, seconds: number, tick: numb
       },
       release: (frame: Frame) => annotator.release(frame),
     };
-    const recorder = new Recorder({
-      path: `${dir}/rec.mp4`,
-      preset,
-      annotation: new Annotation({ drawer }),
+    const annotation = new Annotation({ drawer });
+    // "none": the same run with the frames annotated but not recorded (the player's baseline)
+    const recorder = preset === "none"
+      ? undefined
+      : new Recorder({ path: `${dir}/rec.mp4`, preset, annotation });
+    if (recorder) inference.observe(recorder);
+    else {
+      inference.observe({ everyFrame: true, onFrame: (f, ran) => void annotation.shown(f, ran) });
+    }
+    let first = NaN;
+    inference.observe({
+      onFrame: () => void (first = Number.isNaN(first) ? performance.now() : first),
     });
-    inference.observe(recorder);
     const producer = new FFmpegProducer();
     const done = inference.start(new Player(producer, clip), { mode: "realtime" });
-    const began = performance.now();
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
-    const pid = recorder.pids().main;
+    const pid = recorder?.pids().main;
     const cpu0 = pid ? await cpuSeconds(pid, tick) : NaN;
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, (seconds - WARMUP_S) * 1000));
@@ -115,11 +122,11 @@ async function measure(clip: string, preset: string, seconds: number, tick: numb
     const t1 = performance.now();
     inference.stop();
     await done;
-    const wall = (performance.now() - began) / 1000;
+    const wall = (performance.now() - first) / 1000;
     const metrics = inference.metrics();
     await inference.dispose();
-    const stats = recorder.stats().main;
-    const out = await probe(`${dir}/rec.mp4`);
+    const stats = recorder?.stats().main ?? { written: NaN, dropped: NaN };
+    const out = recorder ? await probe(`${dir}/rec.mp4`) : { frames: NaN, duration: NaN };
     return {
       preset,
       wall,
@@ -142,7 +149,7 @@ const { values } = parseArgs({
   options: {
     write: { type: "boolean", default: false },
     seconds: { type: "string", default: "30" },
-    presets: { type: "string", default: "veryfast,ultrafast" },
+    presets: { type: "string", default: "none,veryfast,ultrafast" },
   },
 });
 const seconds = Number(values.seconds);
@@ -162,16 +169,25 @@ const loadAfter = loadAverage();
 
 const f1 = (v: number) => v.toFixed(1);
 const f2 = (v: number) => v.toFixed(2);
+/** One table row (dashes where the baseline run has no recorder). */
+function line(r: Row): string {
+  const recorded = r.preset !== "none";
+  const cells = [
+    recorded ? r.preset : "no recorder (baseline)",
+    f1(r.wall),
+    `${r.playerDropped} / ${r.read}`,
+    recorded ? `${r.written} / ${r.recorderDropped}` : "-",
+    recorded ? `${Math.round(r.cpu * 100)}%` : "-",
+    `${f2(r.drawP50)} / ${f2(r.drawP95)}`,
+    recorded ? String(r.frames) : "-",
+    recorded ? f2(r.duration) : "-",
+  ];
+  return `| ${cells.join(" | ")} |`;
+}
 const table = [
-  "| preset | wall (s) | player **dropped** / read | recorder written / **dropped** | encoder CPU (% of a core) | annotate p50 / p95 (ms) | mp4 frames | mp4 duration (s) |",
+  "| recorder preset | wall from the first frame (s) | player **dropped** / read | recorder written / **dropped** | encoder CPU (% of a core) | annotate p50 / p95 (ms) | mp4 frames | mp4 duration (s) |",
   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-  ...rows.map((r) =>
-    `| ${r.preset} | ${
-      f1(r.wall)
-    } | ${r.playerDropped} / ${r.read} | ${r.written} / ${r.recorderDropped} | ${
-      Math.round(r.cpu * 100)
-    }% | ${f2(r.drawP50)} / ${f2(r.drawP95)} | ${r.frames} | ${f2(r.duration)} |`
-  ),
+  ...rows.map(line),
 ].join("\n");
 console.log(table);
 

@@ -221,9 +221,9 @@ function summaryRow(setting: "qos0" | "qos1"): string {
   const p = (q: number) => fmt(percentile(latencies, q), 1);
   return `| ${LABEL[setting]} | ${fmt(loaded)} | **${fmt(ratio, 3)}×** ${
     ratio >= 0.95 ? "(met)" : "(missed)"
-  } | ${p(0.5)} / ${p(0.95)} | ${total("jsonl", (s) => s.written)} | ${figures("mqtt")} | ${
-    figures("webhook")
-  } | ${received} | ${errors} |`;
+  } | ${fmt(cpuPer1000(of), 1)} | ${p(0.5)} / ${p(0.95)} | ${total("jsonl", (s) => s.written)} | ${
+    figures("mqtt")
+  } | ${figures("webhook")} | ${received} | ${errors} |`;
 }
 
 const lines = [
@@ -262,12 +262,12 @@ const lines = [
   summaryRow("qos0"),
   summaryRow("qos1"),
   "",
-  "| round | setting | records | seconds | records/s |",
-  "| ---: | --- | ---: | ---: | ---: |",
+  "| round | setting | records | seconds | records/s | pipeline thread CPU (s) |",
+  "| ---: | --- | ---: | ---: | ---: | ---: |",
   ...rows.map((r) =>
     `| ${r.round} | ${LABEL[r.setting]} | ${r.m.records} | ${fmt(r.m.seconds, 2)} | ${
       fmt(rate(r))
-    } |`
+    } | ${fmt(r.m.mainCpu, 2)} |`
   ),
 ];
 const section = lines.join("\n");

@@ -40,7 +40,7 @@ export function formatSummary(
   ];
   for (const [id, s] of Object.entries(summary.sources)) {
     const p = metrics?.sources[id]?.player;
-    let line = `  source ${id}: ${s.state}, ${s.played} played (${s.frames} decoded) at ${
+    let line = `  source ${id}: ${s.state}, ${s.frames} frames decoded of ${s.played} played at ${
       Math.round(s.fps * 100) / 100
     } fps`;
     if (p && realtime) {

@@ -113,14 +113,14 @@ export function summarize(
       state: s.state,
       ...(s.error ? { error: s.error } : {}),
       frames: s.frames,
-      played: playedFrames(s),
+      played: playedFrames(s, stopped),
       fps: s.player.fps || s.fps,
       algos: Object.fromEntries(Object.entries(m?.algos ?? {}).map(([k, v]) => [k, stats(v)])),
     };
   }
   return {
     frames: [...sources, ...retired].reduce((n, s) => n + s.frames, 0),
-    played: [...sources, ...retired].reduce((n, s) => n + playedFrames(s), 0),
+    played: [...sources, ...retired].reduce((n, s) => n + playedFrames(s, stopped), 0),
     seconds,
     fps: sources[0] ? bySource[sources[0].id].fps : 0,
     stopped,
@@ -132,12 +132,13 @@ export function summarize(
 /**
  * Frames a source played: up to its newest frame's played index (frames skipped inside ffmpeg
  * count), and, for a file that ended, every frame of it at the played fps after the start
- * position (the frames after the last one a schedule reads are never decoded).
+ * position (the frames after the last one a schedule reads are never decoded). A stopped run
+ * counts up to its newest frame.
  */
-export function playedFrames(s: SourceRun): number {
+export function playedFrames(s: SourceRun, stopped = false): number {
   const upToNewest = Math.max(s.frames, (s.ring.newest?.index ?? -1) + 1);
   const info = s.player.info;
-  if (s.state !== "ended" || !info || info.live || !(info.fps > 0) || !(s.fps > 0)) {
+  if (stopped || s.state !== "ended" || !info || info.live || !(info.fps > 0) || !(s.fps > 0)) {
     return upToNewest;
   }
   const total = info.frameCount ??

@@ -108,11 +108,13 @@ export type { DetectionLike } from "./src/track/detections.ts";
 export { LineCounter, type LineCounts } from "./src/analytics/line.ts";
 export { ZoneCounter, type ZoneCounts } from "./src/analytics/zone.ts";
 export type {
+  AnalyticsBase,
   AnalyticsOptions,
   CropInput,
   LineOptions,
   ZoneOptions,
 } from "./src/analytics/config.ts";
+export { CountsSummary } from "./src/run/analytics_summary.ts";
 export type { Anchor } from "./src/analytics/geometry.ts";
 export type { AnalyticsEvent, TrackedObject } from "./src/analytics/object.ts";
 export { Schedule, type TickDecision } from "./src/schedule/schedule.ts";

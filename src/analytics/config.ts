@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { type Anchor, ANCHORS, type Point } from "./geometry.ts";
+import { type Anchor, ANCHORS } from "./geometry.ts";
 
 const unit = z.number().min(0).max(1);
 const seconds = z.number().min(0).refine(Number.isFinite, { error: "must be finite" });
@@ -39,17 +39,6 @@ export function trackSchema() {
     sameClass: z.boolean().optional(),
   });
 }
-
-/**
- * The `track:` key as the config gives it (the same keys as `TrackOptions`).
- *
- * @example
- * ```ts
- * import type { TrackConfig } from "./config.ts";
- * const track: TrackConfig = { type: "bytetrack", maxAge: 1.5 };
- * ```
- */
-export type TrackConfig = z.output<ReturnType<typeof trackSchema>>;
 
 /**
  * The `input:` key of an algo entry: the algorithm runs on crops of another algorithm's
@@ -93,8 +82,16 @@ export function inputSchema(): z.ZodType<CropInput, unknown> {
   });
 }
 
-/** What line and zone entries share. */
-interface AnalyticsBase {
+/**
+ * What line and zone entries share.
+ *
+ * @example
+ * ```ts
+ * import type { AnalyticsBase } from "@stream-infer/stream-infer";
+ * const base: AnalyticsBase = { name: "gate", on: "det", classes: ["car"], minFrames: 2 };
+ * ```
+ */
+export interface AnalyticsBase {
   /** The name of its records (`algo` in them). */
   name: string;
   /** The tracked detection algorithm it reads. */
@@ -130,7 +127,7 @@ export interface LineOptions extends AnalyticsBase {
   /** `line`. */
   type: "line";
   /** Two or more points `[x, y]`. */
-  points: Point[];
+  points: [number, number][];
 }
 
 /**
@@ -149,7 +146,7 @@ export interface ZoneOptions extends AnalyticsBase {
   /** `zone`. */
   type: "zone";
   /** Three or more points `[x, y]`. */
-  points: Point[];
+  points: [number, number][];
   /** A track inside longer than this gets one `loiter` event per visit (default: never). */
   loiterSeconds?: number;
 }

@@ -12,7 +12,7 @@ export type Point = readonly [number, number];
 export type Box = readonly [number, number, number, number];
 
 /** The anchors a box can be reduced to. */
-export const ANCHORS = [
+export const ANCHORS: readonly Anchor[] = [
   "bottom-center",
   "center",
   "top-center",
@@ -22,7 +22,7 @@ export const ANCHORS = [
   "bottom-right",
   "top-left",
   "top-right",
-] as const;
+];
 
 /**
  * The point of a box that analytics follow (`bottom-center`: where a car or a person touches
@@ -34,7 +34,16 @@ export const ANCHORS = [
  * const anchor: Anchor = "bottom-center";
  * ```
  */
-export type Anchor = typeof ANCHORS[number];
+export type Anchor =
+  | "bottom-center"
+  | "center"
+  | "top-center"
+  | "center-left"
+  | "center-right"
+  | "bottom-left"
+  | "bottom-right"
+  | "top-left"
+  | "top-right";
 
 /**
  * The anchor point of a box.

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { Box } from "./geometry.ts";
 
 /**
  * A tracked detection, as line and zone analytics read it.
@@ -20,7 +19,7 @@ export interface TrackedObject {
   /** Its class name. */
   cls: string;
   /** `[x1, y1, x2, y2]` in frame pixels. */
-  box: Box;
+  box: readonly [number, number, number, number];
 }
 
 /**

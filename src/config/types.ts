@@ -6,7 +6,8 @@
  * @module
  */
 import type { PluginPermissions } from "../algo/permissions.ts";
-import type { AnalyticsOptions, CropInput, TrackConfig } from "../analytics/config.ts";
+import type { AnalyticsOptions, CropInput } from "../analytics/config.ts";
+import type { TrackOptions } from "../track/options.ts";
 import type { Mode } from "../observe/observer.ts";
 import type { SinkEntry } from "../sinks/config.ts";
 import type { ProducerSpec, SourceSpec } from "../source/spec.ts";
@@ -45,7 +46,7 @@ export interface AlgoConfig {
   /** Instances of the plugin running side by side, each in its own worker (default 1). */
   instances?: number;
   /** Tracker settings (`track:`; owned by the analytics fragment). */
-  track?: TrackConfig;
+  track?: TrackOptions;
   /** Crops of another algo's detections as input (`input:`; owned by the analytics fragment). */
   input?: CropInput;
 }

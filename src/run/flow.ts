@@ -41,6 +41,8 @@ interface Order {
 /** One source's state in the flow. */
 interface SourceFlow {
   stages: SourceStage[];
+  /** The last record handed on (where an error at the source's end is reported). */
+  last?: AlgoRecord;
   order: Map<string, Order>;
   chain: Promise<unknown>;
 }
@@ -152,9 +154,21 @@ export class RecordFlow {
       const out = await this.#through(flow, held);
       for (let i = 0; i < flow.stages.length; i++) {
         const added: Item[] = [];
-        await flow.stages[i].end?.((record, timing = NO_TIMING) =>
-          void added.push({ record, timing })
-        );
+        try {
+          await flow.stages[i].end?.((record, timing = NO_TIMING) =>
+            void added.push({ record, timing })
+          );
+        } catch (e) {
+          const last = held.at(-1)?.record ?? flow.last;
+          if (last) {
+            const { source, frame, time, position } = last;
+            const error = `${this.#stages[i].name}: ${errorMessage(e)}`;
+            added.push({
+              record: { source, algo: this.#stages[i].name, frame, time, position, error },
+              timing: NO_TIMING,
+            });
+          }
+        }
         out.push(...await this.#through(flow, added, i + 1));
       }
       return out;
@@ -211,6 +225,7 @@ export class RecordFlow {
     const out: AlgoRecord[] = [];
     for (const { record, timing } of current) {
       out.push(record);
+      flow.last = record;
       await this.#observers.onRecord(record, timing);
     }
     return out;

@@ -101,3 +101,26 @@ Deno.test("flow: emit hands a record to the observers with no timing", async () 
   await new RecordFlow(observers, []).emit(rec(1, "clip"));
   assert.deepEqual(got, [["clip", NO_TIMING]]);
 });
+
+Deno.test("flow: a stage whose end throws gives an error record; the later stages still end", async () => {
+  const { seen, flow } = setup([
+    {
+      name: "bad",
+      open: () => ({
+        record: (r) => r,
+        end: () => {
+          throw new Error("no");
+        },
+      }),
+    },
+    { name: "good", open: () => ({ record: (r) => r, end: (emit) => emit(rec(9, "last")) }) },
+  ]);
+  const key = { id: "main" };
+  await flow.push(key, rec(1), timing);
+  await flow.end(key);
+  assert.deepEqual(seen.map((r) => [r.algo, r.frame, r.error]), [
+    ["det", 1, undefined],
+    ["bad", 1, "bad: no"],
+    ["last", 9, undefined],
+  ]);
+});

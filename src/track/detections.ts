@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { Box } from "./kalman.ts";
 
 /**
  * A detection as tracking, analytics and crops read it: `box` is required; the class is
@@ -18,7 +17,7 @@ import type { Box } from "./kalman.ts";
  */
 export interface DetectionLike {
   /** `[x1, y1, x2, y2]` in frame pixels. */
-  box: Box;
+  box: readonly [number, number, number, number];
   /** Confidence (default 1). */
   score?: number;
   /** Class name. */

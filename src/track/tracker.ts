@@ -6,7 +6,7 @@
  */
 import { type Box, BoxKalman, iou } from "./kalman.ts";
 import { matchBoxes } from "./match.ts";
-import { type ResolvedTrackOptions, resolveTrackOptions, type TrackOptions } from "./options.ts";
+import { resolveTrackOptions, type TrackOptions } from "./options.ts";
 
 /** IoU over which two boxes of different classes are taken for one object (`sameClass: false`). */
 const DUPLICATE_IOU = 0.7;
@@ -22,7 +22,7 @@ const DUPLICATE_IOU = 0.7;
  */
 export interface TrackInput {
   /** `[x1, y1, x2, y2]` in frame pixels. */
-  box: Box;
+  box: readonly [number, number, number, number];
   /** Confidence in [0, 1]. */
   score: number;
   /** Class name (or id as text). */
@@ -60,7 +60,7 @@ interface Track {
  */
 export class Tracker {
   /** The options in effect. */
-  readonly options: ResolvedTrackOptions;
+  readonly options: Required<TrackOptions>;
   #tracks: Track[] = [];
   #nextId = 1;
   #lastTime?: number;

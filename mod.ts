@@ -246,13 +246,17 @@ export {
   type SnapshotConfig,
   type VideoConfig,
   type VideoOutputs,
-  type VideoTarget,
   videoSummary,
+  type VideoTarget,
 } from "./src/video/config.ts";
 
 // Config
 export { loadConfig, parseConfig } from "./src/config/load.ts";
-export { validateConfigFile, type Validation } from "./src/config/validate.ts";
+export {
+  type ValidateOptions,
+  type Validation,
+  validateConfigFile,
+} from "./src/config/validate.ts";
 export { BUILTIN_PLUGINS, builtinPermissions } from "./src/plugin/builtin.ts";
 export type {
   AlgoConfig,

@@ -8,7 +8,14 @@
  *
  * @module
  */
-import { BaseAlgo, channelsOf, type Frame, isYuv, type PermissionDeclaration } from "../mod.ts";
+import {
+  BaseAlgo,
+  channelsOf,
+  type Frame,
+  isYuv,
+  type PermissionDeclaration,
+  type PluginPermissions,
+} from "../mod.ts";
 
 /**
  * What the motion detector needs in its sandboxed worker: nothing (it is plain TypeScript).
@@ -19,7 +26,7 @@ import { BaseAlgo, channelsOf, type Frame, isYuv, type PermissionDeclaration } f
  * console.log(permissions({})); // {}
  * ```
  */
-export const permissions: PermissionDeclaration = () => ({});
+export const permissions: PermissionDeclaration = (): PluginPermissions => ({});
 
 /**
  * Options of {@link MotionDetector}.

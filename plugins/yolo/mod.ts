@@ -52,7 +52,7 @@ export { decodeYolo } from "./decode.ts";
 export { type YoloSessionOptions, yoloSessionOptions } from "./session.ts";
 export type { AlgoContext, BaseAlgo, Frame, PixelFormat } from "../../mod.ts";
 
-import type { PermissionDeclaration } from "../../mod.ts";
+import type { PermissionDeclaration, PluginPermissions } from "../../mod.ts";
 
 /**
  * What the detector needs in its sandboxed worker: `ffi` (onnxruntime's native addon) and
@@ -65,7 +65,7 @@ import type { PermissionDeclaration } from "../../mod.ts";
  * console.log(permissions({ model: "/models/yolov8n.onnx" })); // { ffi: true, read: ["/models/yolov8n.onnx"] }
  * ```
  */
-export const permissions: PermissionDeclaration = (options) => {
+export const permissions: PermissionDeclaration = (options: unknown): PluginPermissions => {
   const model = (options as { model?: unknown } | undefined)?.model;
   if (typeof model !== "string") return { ffi: true };
   const path = /^file:/i.test(model) ? decodeURIComponent(new URL(model).pathname) : model;

@@ -24,7 +24,10 @@ const FLUSH_BYTES = 65536;
  * ```
  */
 export interface JsonlSinkOptions {
-  /** Empty an existing file when the sink opens. */
+  /**
+   * Replace an existing file: it is emptied once the run starts ({@link JsonlSink.keep}) or
+   * the first record is written, so a run that fails before it starts leaves it as it was.
+   */
   overwrite?: boolean;
   /** Add to the end of an existing file. */
   append?: boolean;
@@ -64,6 +67,10 @@ export class JsonlSink implements Sink {
   readonly #encoder = new TextEncoder();
   /** How the file was when the sink opened: created, or its size then (`append`). */
   readonly #start: { created: boolean; size: number };
+  /** `overwrite` of an existing file, not emptied yet. */
+  #emptyFirst: boolean;
+  /** `overwrite` emptied the existing file. */
+  #emptied = false;
   #file: Deno.FsFile;
   #size: number;
   #pending: Uint8Array[] = [];
@@ -86,7 +93,8 @@ export class JsonlSink implements Sink {
     this.label = `jsonl ${path}`;
     this.#file = file;
     this.#start = start;
-    this.#size = start.created ? 0 : start.size;
+    this.#emptyFirst = !start.created && !!options.overwrite;
+    this.#size = start.created || this.#emptyFirst ? 0 : start.size;
     this.#options = options;
   }
 
@@ -125,9 +133,8 @@ export class JsonlSink implements Sink {
         `${path}: the file exists; remove it, or set 'overwrite: true' or 'append: true'`,
       );
     }
-    if (options.overwrite) await file.truncate(0);
-    const size = created || options.overwrite ? 0 : (await file.stat()).size;
-    return new JsonlSink(path, file, { created: created || !!options.overwrite, size }, options);
+    const size = created ? 0 : (await file.stat()).size;
+    return new JsonlSink(path, file, { created, size }, options);
   }
 
   /** Where a failed background write is reported (the dispatcher passes it). */
@@ -167,6 +174,7 @@ export class JsonlSink implements Sink {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.length === 0 || this.#closed) return;
+    this.#empty();
     const lines = this.#pending;
     const bytes = concat(lines, this.#pendingBytes);
     this.#pending = [];
@@ -191,12 +199,22 @@ export class JsonlSink implements Sink {
    */
   keep(): void {
     this.#keep = true;
+    if (!this.#closed) this.#empty();
+  }
+
+  /** With `overwrite`: empties the existing file, once. */
+  #empty(): void {
+    if (!this.#emptyFirst) return;
+    this.#file.truncateSync(0);
+    this.#emptyFirst = false;
+    this.#emptied = true;
   }
 
   /** Flushes and closes the file, synchronously; for a forced exit. Does nothing once closed. */
   finishSync(): void {
     if (this.#closed) return;
     try {
+      this.#empty(); // a finished run replaces the old file, records or not
       this.flushSync();
     } finally {
       this.#closeFile();
@@ -220,7 +238,7 @@ export class JsonlSink implements Sink {
 
   /**
    * Drops this run's output: a file the sink created (or emptied with `overwrite`) is
-   * deleted, an appended one cut back to its size at open. After {@link JsonlSink.keep},
+   * deleted, an appended one cut back to its size at open, one not emptied yet left as it was. After {@link JsonlSink.keep},
    * finishes it like `close` when it holds any record.
    */
   abort(): Promise<void> {
@@ -234,11 +252,13 @@ export class JsonlSink implements Sink {
     this.#pending = [];
     this.#pendingBytes = 0;
     try {
-      if (!this.#start.created) this.#file.truncateSync(this.#start.size);
+      if (!this.#start.created && !this.#emptied && !this.#emptyFirst) {
+        this.#file.truncateSync(this.#start.size);
+      }
     } finally {
       this.#closeFile();
     }
-    if (this.#start.created) {
+    if (this.#start.created || this.#emptied) {
       try {
         Deno.removeSync(this.path);
       } catch { /* already gone */ }

@@ -120,7 +120,13 @@ Deno.test("JsonlSink: an existing file is refused, unless overwrite or append", 
     aborted.flushSync();
     await aborted.abort();
     assert.deepEqual(lines(path), [100, 0]);
+    // overwrite: a run that fails before it starts leaves the old file as it was
+    const failed = await JsonlSink.open(path, { overwrite: true });
+    await failed.abort();
+    assert.deepEqual(lines(path), [100, 0]);
     const overwritten = await JsonlSink.open(path, { overwrite: true });
+    overwritten.keep(); // the run starts: the old records go
+    assert.deepEqual(lines(path), []);
     overwritten.write(record(7));
     await overwritten.close();
     assert.deepEqual(lines(path), [7]);

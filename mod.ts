@@ -46,6 +46,7 @@ export {
   type FrameImage,
   type FrameSize,
   type PackedFormat,
+  rgbReader,
 } from "./src/frame_convert.ts";
 export {
   ConfigError,

@@ -5,9 +5,12 @@
  * pays the conversion only on the pixels it asks for.
  *
  * YUV is read as BT.601 limited range (ffmpeg's default for video that names no colour
- * space), as ffmpeg's own `format=bgr24` does; `gray` is full-range luma, as ffmpeg's `gray`.
- * Resizing is bilinear with half-pixel centres, as OpenCV's `INTER_LINEAR`; at the same size,
- * a YUV pixel takes the chroma sample of its 2x2 block (as ffmpeg's unscaled conversion).
+ * space) with ffmpeg's own fixed-point arithmetic: at the same size a `yuv420p` frame converts
+ * to the very bytes ffmpeg's `bgr24` output of the same video has (each pixel takes the chroma
+ * sample of its 2x2 block, as ffmpeg's unscaled conversion does). `gray` is full-range luma,
+ * as ffmpeg's `gray`. Resizing is bilinear with half-pixel centres, as OpenCV's
+ * `INTER_LINEAR`, and equals converting the whole frame first and resizing it after; it is
+ * computed on the output pixels only.
  *
  * @module
  */
@@ -44,23 +47,21 @@ export interface FrameSize {
   height?: number;
 }
 
-// BT.601 limited range to full-range RGB.
+// BT.601 limited range to full-range RGB with ffmpeg's own fixed-point arithmetic (swscale's
+// x86 yuv2rgb: coefficients in 13 bits, inputs shifted by 3, products' high 16 bits, summed,
+// saturated), so a YUV frame converts to the very bytes ffmpeg's `format=bgr24` gives.
 const KY = 255 / 219;
-const KRV = 1.402 * 255 / 224;
-const KGU = -(1.772 * 0.114 / 0.587) * 255 / 224;
-const KGV = -(1.402 * 0.299 / 0.587) * 255 / 224;
-const KBU = 1.772 * 255 / 224;
-
-function table(f: (v: number) => number): Float32Array {
-  const t = new Float32Array(256);
+const mulhi = (a: number, b: number) => Math.floor((a * b) / 65536);
+function table(f: (v: number) => number): Int16Array {
+  const t = new Int16Array(256);
   for (let v = 0; v < 256; v++) t[v] = f(v);
   return t;
 }
-const Y_T = table((v) => (v - 16) * KY);
-const RV_T = table((v) => (v - 128) * KRV);
-const GU_T = table((v) => (v - 128) * KGU);
-const GV_T = table((v) => (v - 128) * KGV);
-const BU_T = table((v) => (v - 128) * KBU);
+const Y_T = table((v) => mulhi(v * 8 - 128, 9539)); // 65535 * 255 / 219 / 8
+const RV_T = table((v) => mulhi(v * 8 - 1024, 13075)); // 104597 / 8
+const GU_T = table((v) => mulhi(v * 8 - 1024, -3209)); // -25675 / 8
+const GV_T = table((v) => mulhi(v * 8 - 1024, -6660)); // -53279 / 8
+const BU_T = table((v) => mulhi(v * 8 - 1024, 16525)); // 132201 / 8
 /** Y (limited range) to full-range gray, rounded and clamped. */
 const Y_TO_GRAY = (() => {
   const t = new Uint8Array(256);
@@ -173,29 +174,93 @@ function yuvToPacked(
     }
     return;
   }
-  const n = dw * dh;
-  const ys = new Float32Array(n);
-  resizePlane(data, 0, sw, 1, cachedAxis(sw, dw), cachedAxis(sh, dh), ys);
+  // Resized: each output pixel blends its four source pixels, each converted with the chroma
+  // of its own 2x2 block and rounded to 8 bits: what converting the whole frame first (as
+  // ffmpeg does) and resizing it after gives, but computed on the output pixels only.
+  const ax = cachedAxis(sw, dw);
+  const ay = cachedAxis(sh, dh);
+  const px = new Int32Array(12); // R, G, B of the four neighbours
+  const rgbAt = rgbReader(frame);
+  let o = 0;
+  for (let y = 0; y < dh; y++) {
+    const r0 = ay.i0[y];
+    const r1 = ay.i1[y];
+    const fy = ay.w[y];
+    for (let x = 0; x < dw; x++) {
+      const c0 = ax.i0[x];
+      const c1 = ax.i1[x];
+      const fx = ax.w[x];
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      if (format === "gray") {
+        clamped[o++] = Y_TO_GRAY[data[r0 * sw + c0]] * w00 + Y_TO_GRAY[data[r0 * sw + c1]] * w01 +
+          Y_TO_GRAY[data[r1 * sw + c0]] * w10 + Y_TO_GRAY[data[r1 * sw + c1]] * w11;
+        continue;
+      }
+      rgbAt(c0, r0, px, 0);
+      rgbAt(c1, r0, px, 3);
+      rgbAt(c0, r1, px, 6);
+      rgbAt(c1, r1, px, 9);
+      for (let k = 0; k < 3; k++) {
+        const value = px[k] * w00 + px[3 + k] * w01 + px[6 + k] * w10 + px[9 + k] * w11;
+        clamped[o + (k === 0 ? rOff : k === 2 ? bOff : 1)] = value;
+      }
+      o += 3;
+    }
+  }
+}
+
+/**
+ * Reads one pixel of a frame as R, G, B levels: `read(x, y, out, at)` writes them to
+ * `out[at]`, `out[at + 1]`, `out[at + 2]`. A YUV pixel is converted on the way with the chroma
+ * of its 2x2 block, to the levels ffmpeg's own `rgb24` output would have; `gray` gives equal
+ * levels. For code that samples a few pixels of a frame (a resize, a letterbox) without
+ * converting all of it.
+ *
+ * @example
+ * ```ts
+ * import { type Frame, rgbReader } from "@stream-infer/stream-infer";
+ * const f: Frame = { data: new Uint8Array([126, 126, 126, 126, 128, 128]), width: 2, height: 2, format: "yuv420p", index: 0, source: "main", time: 0 };
+ * const rgb = new Int32Array(3);
+ * rgbReader(f)(1, 1, rgb, 0);
+ * console.log(rgb); // Int32Array(3) [ 128, 128, 128 ]
+ * ```
+ */
+export function rgbReader(
+  frame: FrameImage,
+): (x: number, y: number, out: Int32Array | Uint8Array, at: number) => void {
+  const { data, width: w, format } = frame;
   if (format === "gray") {
-    for (let i = 0; i < n; i++) clamped[i] = (ys[i] - 16) * KY;
-    return;
+    return (x, y, out, at) => {
+      out[at] = out[at + 1] = out[at + 2] = data[y * w + x];
+    };
   }
-  const cw = Math.ceil(sw / 2);
-  const ch = Math.ceil(sh / 2);
-  const cx = cachedAxis(cw, dw);
-  const cy = cachedAxis(ch, dh);
-  const us = new Float32Array(n);
-  const vs = new Float32Array(n);
-  resizePlane(data, c.u, c.stride, c.step, cx, cy, us);
-  resizePlane(data, c.v, c.stride, c.step, cx, cy, vs);
-  for (let i = 0, o = 0; i < n; i++, o += 3) {
-    const l = (ys[i] - 16) * KY;
-    const u = us[i] - 128;
-    const v = vs[i] - 128;
-    clamped[o + rOff] = l + KRV * v;
-    clamped[o + 1] = l + KGU * u + KGV * v;
-    clamped[o + bOff] = l + KBU * u;
+  if (format === "rgb24" || format === "bgr24") {
+    const r = format === "bgr24" ? 2 : 0;
+    return (x, y, out, at) => {
+      const p = (y * w + x) * 3;
+      out[at] = data[p + r];
+      out[at + 1] = data[p + 1];
+      out[at + 2] = data[p + 2 - r];
+    };
   }
+  const c = chromaLayout(frame);
+  return (x, y, out, at) => {
+    const k = (y >> 1) * c.stride + (x >> 1) * c.step;
+    const u = data[c.u + k];
+    const v = data[c.v + k];
+    const l = Y_T[data[y * w + x]];
+    out[at] = clamp8(l + RV_T[v]);
+    out[at + 1] = clamp8(l + GU_T[u] + GV_T[v]);
+    out[at + 2] = clamp8(l + BU_T[u]);
+  };
+}
+
+/** Clamps an integer to 0..255. */
+function clamp8(v: number): number {
+  return v <= 0 ? 0 : v >= 255 ? 255 : v;
 }
 
 function packedToPacked(

@@ -88,8 +88,11 @@ export async function makeNumberedClip(
   return path;
 }
 
-/** Grey level (first channel) of the pixel at (x, y). */
+/** Grey level (first channel, or full-range luma from a YUV frame's Y plane) at (x, y). */
 function levelAt(frame: Frame, x: number, y: number): number {
+  if (frame.format === "yuv420p" || frame.format === "nv12") {
+    return Math.round((frame.data[y * frame.width + x] - 16) * 255 / 219);
+  }
   const channels = frame.format === "gray" ? 1 : 3;
   return frame.data[(y * frame.width + x) * channels];
 }

@@ -5,7 +5,15 @@
  * scratch here, never with the library's own scheduling helpers.
  */
 import assert from "node:assert/strict";
-import { FFmpegProducer, type Frame, Inference, Player, Schedule } from "../mod.ts";
+import {
+  FFmpegProducer,
+  type Frame,
+  Inference,
+  PIXEL_FORMATS,
+  type PixelFormat,
+  Player,
+  Schedule,
+} from "../mod.ts";
 import { frameIndices, framesWanted } from "../src/schedule/schedule.ts";
 import { keepsSourceFrame } from "../src/source/sampling.ts";
 import {
@@ -19,6 +27,8 @@ import {
 const SRC_FPS = 25;
 const SECONDS = 6;
 const TOTAL = SRC_FPS * SECONDS; // 150 source frames, numbered 0..149
+/** Every table runs in every pixel format the producer has (the frame number is in the luma). */
+const FORMATS: readonly PixelFormat[] = PIXEL_FORMATS;
 
 /** One row of the table: a schedule, a requested fps and a start position. */
 interface Row {
@@ -129,7 +139,7 @@ async function runRow(
   clip: string,
   row: Row,
   how: "skipping" | "hook" | "listener",
-  format: "gray" | "bgr24" = "gray",
+  format: PixelFormat = "gray",
 ): Promise<RowRun> {
   const inference = new Inference();
   await inference.loadAlgo(new SeenFrames("seen"), {
@@ -243,28 +253,35 @@ Deno.test("frame-exact scheduling over a table of schedules, fps and positions",
       await t.step(label(row), async () => {
         const played = expectedPlayedFrames(TOTAL, SRC_FPS, row.fps, row.position);
         const want = comparable(expectedRuns(played, effective(row.fps), row));
+        for (const format of FORMATS) {
+          const skipping = await runRow(clip, row, "skipping", format);
+          assert.equal(skipping.fps, effective(row.fps));
+          assert.deepEqual(skipping.records, want, format);
+          assert.ok(skipping.frames <= played.length);
+          assert.ok(skipping.raw.every((r) => r.algo === "seen" && r.error === undefined));
 
-        const skipping = await runRow(clip, row, "skipping");
-        assert.equal(skipping.fps, effective(row.fps));
-        assert.deepEqual(skipping.records, want);
-        assert.ok(skipping.frames <= played.length);
-        assert.ok(skipping.raw.every((r) => r.algo === "seen" && r.error === undefined));
-
-        // With a process hook every played frame is decoded: the same records, and the hook
-        // sees every played frame, index k carrying source frame played[k].
-        const hooked = await runRow(clip, row, "hook");
-        assert.deepEqual(hooked.records, skipping.records, "same records with a no-op hook");
-        assert.equal(hooked.frames, played.length);
-        assert.deepEqual(hooked.playedSeen, played.map((j, k) => [k, j]));
+          // With a process hook every played frame is decoded: the same records, and the hook
+          // sees every played frame, index k carrying source frame played[k].
+          const hooked = await runRow(clip, row, "hook", format);
+          assert.deepEqual(hooked.records, skipping.records, `${format}: same records with a hook`);
+          assert.equal(hooked.frames, played.length);
+          assert.deepEqual(hooked.playedSeen, played.map((j, k) => [k, j]), format);
+        }
       });
     }
 
     await t.step("a frame listener also sees every played frame, same records", async () => {
       const row = ROWS[6];
       const played = expectedPlayedFrames(TOTAL, SRC_FPS, row.fps, row.position);
-      const run = await runRow(clip, row, "listener", "bgr24");
-      assert.deepEqual(run.records, comparable(expectedRuns(played, effective(row.fps), row)));
-      assert.deepEqual(run.playedSeen, played.map((j, k) => [k, j]));
+      for (const format of FORMATS) {
+        const run = await runRow(clip, row, "listener", format);
+        assert.deepEqual(
+          run.records,
+          comparable(expectedRuns(played, effective(row.fps), row)),
+          format,
+        );
+        assert.deepEqual(run.playedSeen, played.map((j, k) => [k, j]), format);
+      }
     });
 
     await t.step("several algorithms at once share one ring and one frame filter", async () => {
@@ -275,13 +292,13 @@ Deno.test("frame-exact scheduling over a table of schedules, fps and positions",
         { frameCount: 5, frameStep: 7, interval: 3, fps: 10, position: 0.4 },
       ];
       const played = expectedPlayedFrames(TOTAL, SRC_FPS, 10, 0.4);
-      for (const withHook of [false, true]) {
+      for (const [withHook, format] of FORMATS.flatMap((f) => [[false, f], [true, f]] as const)) {
         const inference = new Inference();
         for (const [i, row] of rows.entries()) {
           await inference.loadAlgo(new SeenFrames(`a${i}`), row);
         }
         if (withHook) inference.setProcess(() => {});
-        const player = new Player(new FFmpegProducer({ format: "gray" }), clip, {});
+        const player = new Player(new FFmpegProducer({ format }), clip, {});
         const summary = await inference.start(player, { fps: 10, position: 0.4 });
         await inference.dispose();
         if (withHook) assert.equal(summary.frames, played.length);
@@ -294,7 +311,11 @@ Deno.test("frame-exact scheduling over a table of schedules, fps and positions",
               result,
             })),
           );
-          assert.deepEqual(got, comparable(expectedRuns(played, 10, row)), `${label(row)}`);
+          assert.deepEqual(
+            got,
+            comparable(expectedRuns(played, 10, row)),
+            `${format} ${label(row)}`,
+          );
           assert.equal(summary.algos[`a${i}`].runs, got.length);
         }
       }
@@ -319,11 +340,13 @@ Deno.test("frame-exact scheduling on H.264 with B-frames, seeking into the middl
       await t.step(label(row), async () => {
         const played = expectedPlayedFrames(TOTAL, SRC_FPS, row.fps, row.position);
         const want = comparable(expectedRuns(played, effective(row.fps), row));
-        const skipping = await runRow(clip, row, "skipping");
-        assert.deepEqual(skipping.records, want);
-        const hooked = await runRow(clip, row, "hook");
-        assert.deepEqual(hooked.records, want);
-        assert.deepEqual(hooked.playedSeen, played.map((j, k) => [k, j]));
+        for (const format of FORMATS) {
+          const skipping = await runRow(clip, row, "skipping", format);
+          assert.deepEqual(skipping.records, want, format);
+          const hooked = await runRow(clip, row, "hook", format);
+          assert.deepEqual(hooked.records, want, format);
+          assert.deepEqual(hooked.playedSeen, played.map((j, k) => [k, j]), format);
+        }
       });
     }
     await assertNoFfmpeg(dir);

@@ -4,14 +4,7 @@
  *
  * @module
  */
-import {
-  channelsOf,
-  convertFrame,
-  frameBytes,
-  InputError,
-  isYuv,
-  PIXEL_FORMATS,
-} from "../../mod.ts";
+import { channelsOf, frameBytes, InputError, isYuv, PIXEL_FORMATS, rgbReader } from "../../mod.ts";
 import type { ImageLike, LetterboxResult } from "./types.ts";
 
 const PAD = 114 / 255;
@@ -106,8 +99,9 @@ export function sizeOf(imgsz: number | readonly [number, number]): [number, numb
  * scale)`, centre on a grey (114) canvas, and write RGB planes (NCHW) of values in 0..1.
  * Accepts `bgr24`, `rgb24`, `gray`, `yuv420p` and `nv12` frames. Reuses `out` when it has the
  * right length. A frame that already has the target size is only converted, not resampled. A
- * YUV frame is resampled in YUV and converted to RGB only on the `nw x nh` pixels the network
- * sees (not on the whole frame).
+ * YUV frame is converted to RGB only where the resize reads it (at most 4 source pixels per
+ * output pixel, not the whole frame), with ffmpeg's own arithmetic: the tensor is the very one
+ * ffmpeg's `bgr24` frame of the same video gives.
  *
  * @param frame The frame to convert.
  * @param imgsz Network input size: `n` for square, or `[height, width]`.
@@ -126,25 +120,24 @@ export function letterbox(
   out?: Float32Array,
 ): LetterboxResult {
   const [H, W] = sizeOf(imgsz);
-  const { width: fw, height: fh, format: ff } = frame;
-  if (!PIXEL_FORMATS.includes(ff)) {
-    throw new InputError(`letterbox: unsupported pixel format ${JSON.stringify(ff)}`);
+  const { data, width: sw, height: sh, format } = frame;
+  if (!PIXEL_FORMATS.includes(format)) {
+    throw new InputError(`letterbox: unsupported pixel format ${JSON.stringify(format)}`);
   }
-  const bytes = frameBytes(fw, fh, ff);
-  if (!(fw >= 1 && fh >= 1) || frame.data.length < bytes) {
+  const bytes = frameBytes(sw, sh, format);
+  if (!(sw >= 1 && sh >= 1) || data.length < bytes) {
     throw new InputError(
-      `letterbox: a ${fw}x${fh} ${ff} frame needs ${bytes} bytes (got ${frame.data.length})`,
+      `letterbox: a ${sw}x${sh} ${format} frame needs ${bytes} bytes (got ${data.length})`,
     );
   }
+  const yuv = isYuv(format);
+  // a YUV frame is read pixel by pixel (rgbReader): its tables index pixels, not bytes
+  const C = yuv ? 1 : channelsOf(format);
   const plane = H * W;
   const tensor = out && out.length === 3 * plane ? out : new Float32Array(3 * plane);
-  const scale = Math.min(H / fh, W / fw);
-  const nw = Math.min(W, Math.max(1, roundHalfEven(fw * scale)));
-  const nh = Math.min(H, Math.max(1, roundHalfEven(fh * scale)));
-  // YUV: resample and convert to RGB at the letterboxed size, then only place the pixels.
-  const image = isYuv(ff) ? convertFrame(frame, "rgb24", { width: nw, height: nh }) : frame;
-  const { data, width: sw, height: sh, format } = image;
-  const C = channelsOf(format);
+  const scale = Math.min(H / sh, W / sw);
+  const nw = Math.min(W, Math.max(1, roundHalfEven(sw * scale)));
+  const nh = Math.min(H, Math.max(1, roundHalfEven(sh * scale)));
   const padX = Math.floor((W - nw) / 2);
   const padY = Math.floor((H - nh) / 2);
 
@@ -172,7 +165,47 @@ export function letterbox(
     }
   }
 
-  if (nw === sw && nh === sh) {
+  if (yuv) {
+    const read = rgbReader(frame);
+    const px = new Int32Array(12);
+    if (nw === sw && nh === sh) {
+      for (let y = 0; y < sh; y++) {
+        let o = (padY + y) * W + padX;
+        for (let x = 0; x < sw; x++, o++) {
+          read(x, y, px, 0);
+          pR[o] = U8_TO_UNIT[px[0]];
+          pG[o] = U8_TO_UNIT[px[1]];
+          pB[o] = U8_TO_UNIT[px[2]];
+        }
+      }
+      return { tensor, scale, padX, padY, width: W, height: H };
+    }
+    // The same weights, in the same order, as the bgr24 path below over the same RGB levels:
+    // the same floats.
+    const t = resizeTables(sw, sh, nw, nh, 1);
+    const { x0, x1, wx } = t;
+    for (let y = 0; y < nh; y++) {
+      const r0 = t.y0[y] / sw;
+      const r1 = t.y1[y] / sw;
+      const a0 = t.wy0[y];
+      const a1 = t.wy1[y];
+      let o = (padY + y) * W + padX;
+      for (let x = 0; x < nw; x++, o++) {
+        const f = wx[x];
+        const w00 = a0 * (1 - f);
+        const w01 = a0 * f;
+        const w10 = a1 * (1 - f);
+        const w11 = a1 * f;
+        read(x0[x], r0, px, 0);
+        read(x1[x], r0, px, 3);
+        read(x0[x], r1, px, 6);
+        read(x1[x], r1, px, 9);
+        pR[o] = px[0] * w00 + px[3] * w01 + px[6] * w10 + px[9] * w11;
+        pG[o] = px[1] * w00 + px[4] * w01 + px[7] * w10 + px[10] * w11;
+        pB[o] = px[2] * w00 + px[5] * w01 + px[8] * w10 + px[11] * w11;
+      }
+    }
+  } else if (nw === sw && nh === sh) {
     // No resampling: convert and transpose only.
     const lut = U8_TO_UNIT;
     for (let y = 0; y < sh; y++) {

@@ -13,9 +13,9 @@ import { FFmpegProducer } from "../src/source/producer.ts";
 import { Annotation } from "../src/video/annotation.ts";
 import { Recorder } from "../src/video/recorder.ts";
 import VideoSquare from "./fixtures/video_square.ts";
-import { CliRun, exists } from "./cli_run.ts";
+import { CliRun } from "./cli_run.ts";
 import { FIXTURES, runCli, withTempDir, writeText } from "./helpers.ts";
-import { assertNoFfmpegLeft, waitUntil } from "./live_helpers.ts";
+import { assertNoFfmpegLeft, ffmpegProcesses, waitUntil } from "./live_helpers.ts";
 import {
   decodeErrors,
   decodeRgb,
@@ -149,8 +149,13 @@ record: rec.mp4
       const cli = new CliRun(["run", config, "--out", `${dir}/r.jsonl`], { newSession: group });
       let wall: number;
       try {
-        // ffmpeg creates the mp4 when the encoder gets its first frame: recording starts there
-        await waitUntil(30_000, "the recording starts", () => exists(`${dir}/rec.mp4`));
+        // the encoder's ffmpeg is started by the first frame: recording starts there (its file
+        // appears only once ffmpeg is up, which takes a while on a busy machine)
+        await waitUntil(
+          30_000,
+          "the recording starts",
+          async () => (await ffmpegProcesses(`${dir}/rec.mp4`)).length > 0,
+        );
         const first = performance.now();
         await new Promise((resolve) => setTimeout(resolve, 4000));
         // the group: ffmpeg gets the signal too and finishes its file by itself

@@ -13,7 +13,7 @@ import { FFmpegProducer } from "../src/source/producer.ts";
 import { Annotation } from "../src/video/annotation.ts";
 import { Recorder } from "../src/video/recorder.ts";
 import VideoSquare from "./fixtures/video_square.ts";
-import { CliRun } from "./cli_run.ts";
+import { CliRun, exists } from "./cli_run.ts";
 import { FIXTURES, runCli, withTempDir, writeText } from "./helpers.ts";
 import { assertNoFfmpegLeft, ffmpegProcesses, waitUntil } from "./live_helpers.ts";
 import {
@@ -83,7 +83,7 @@ Deno.test("record offline: every played frame, at the played size and fps, boxes
   });
 });
 
-Deno.test("record: two sources record two files at once (CLI, record: {source} path)", async () => {
+Deno.test("record: three sources record three files at once (CLI: record with {source}, and a source's own record)", async () => {
   await withTempDir(async (dir) => {
     const a = await makeSquareClip(`${dir}/a.mp4`, {
       seconds: 3,
@@ -96,7 +96,8 @@ Deno.test("record: two sources record two files at once (CLI, record: {source} p
       `${dir}/p.yaml`,
       `sources:
   - { id: a, url: a.mp4 }
-  - { id: b, url: b.mp4 }
+  - { id: b, url: b.mp4, record: own-b.mp4 }
+  - { id: c, url: b.mp4 }
 algos:
   - { plugin: ${FIXTURES}/video_square.ts, name: sq, interval: 0.5 }
 record: out/{source}.mp4
@@ -106,14 +107,17 @@ record: out/{source}.mp4
     const out = await runCli(["run", config, "--out", `${dir}/r.jsonl`]);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stderr, /record a -> .*\/out\/a\.mp4: \d+ frames written, 0 dropped/);
-    for (const [id, clip] of [["a", a], ["b", b]] as const) {
-      const info = await probeVideo(`${dir}/out/${id}.mp4`);
+    // b has a record key of its own, which replaces the top-level one for it
+    assert.equal(await exists(`${dir}/out/b.mp4`), false);
+    const files = { a: "out/a.mp4", b: "own-b.mp4", c: "out/c.mp4" };
+    for (const [id, clip] of [["a", a], ["b", b], ["c", b]] as const) {
+      const info = await probeVideo(`${dir}/${files[id]}`);
       assert.deepEqual(
         [info.width, info.height, info.fps, info.frames],
         [clip.width, clip.height, clip.fps, clip.fps * clip.seconds],
         id,
       );
-      assert.equal(await decodeErrors(`${dir}/out/${id}.mp4`), "", id);
+      assert.equal(await decodeErrors(`${dir}/${files[id]}`), "", id);
     }
     await assertNoFfmpegLeft(dir);
   });

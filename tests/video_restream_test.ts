@@ -204,3 +204,43 @@ Deno.test("restream to an RTSP receiver (ffmpeg -rtsp_flags listen): it records 
     await assertNoFfmpegLeft(dir);
   });
 });
+
+Deno.test("restream to a server that never answers: the run goes on, frames are dropped, stop() ends it", async () => {
+  await withTempDir(async (dir) => {
+    const clip = await makeSquareClip(`${dir}/live.mp4`, {
+      seconds: 60,
+      fps: 10,
+      width: 160,
+      height: 120,
+    });
+    // accepts connections and never reads or writes: ffmpeg hangs in the RTMP handshake, its
+    // stdin stops being read, and the queue in front of it fills up
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const held: Deno.Conn[] = [];
+    const accepting = (async () => {
+      for await (const conn of listener) held.push(conn);
+    })();
+    const port = (listener.addr as Deno.NetAddr).port;
+    const restream = new Restream({ url: `rtmp://127.0.0.1:${port}/live/{source}` });
+    const run = await realtimeRun(clip.path, restream);
+    try {
+      await waitUntil(
+        30_000,
+        "frames dropped in front of the stuck encoder",
+        () => (restream.stats().main?.dropped ?? 0) > 20,
+      );
+      const before = run.frames();
+      await waitUntil(30_000, "the run goes on", () => run.frames() > before + 20);
+      assert.ok(run.inference.running);
+    } finally {
+      run.inference.stop();
+      // the encoder is closed within its bounds (5 s, then SIGTERM, then SIGKILL)
+      await within(60_000, "the run stops", run.done);
+      await run.inference.dispose();
+      listener.close();
+      await accepting.catch(() => {});
+      for (const conn of held) conn.close();
+    }
+    await assertNoFfmpegLeft(dir);
+  });
+});

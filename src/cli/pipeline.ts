@@ -100,7 +100,9 @@ export class Pipeline {
     this.inference.observe(new LogObserver((line) => console.error(line), level));
     if (settings.progress) this.inference.observe(new ProgressBar());
     // record, restream, hls, snapshot, clips (the config's video outputs)
-    this.video = attachVideo(this.inference, { ...config, sources: settings.sources });
+    this.video = attachVideo(this.inference, { ...config, sources: settings.sources }, {
+      onMessage: (message) => this.log("warn", `stream-infer: ${message}`),
+    });
   }
 
   /** A player for a source spec, with the config's producer settings. */

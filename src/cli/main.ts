@@ -282,7 +282,7 @@ export async function main(args: string[]): Promise<number> {
           print(COMMAND_HELP[rest[0]]);
           return 0;
         }
-        if (rest.length) {
+        if (rest.length && !wantsHelp(rest)) {
           throw new InputError(`no help for '${rest.join(" ")}' (see stream-infer help)`);
         }
         print(HELP);
@@ -319,7 +319,10 @@ export async function main(args: string[]): Promise<number> {
       }
     }
     print(`stream-infer: unexpected error: ${message}`, "stderr");
-    if (Deno.env.get("STREAM_INFER_DEBUG")) console.error(e);
+    const debug = args.some((a, i) =>
+      a === "--log-level=debug" || (a === "--log-level" && args[i + 1] === "debug")
+    );
+    if (debug || Deno.env.get("STREAM_INFER_DEBUG")) console.error(e);
     return 1;
   }
 }

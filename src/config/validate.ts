@@ -63,7 +63,11 @@ function isLocalFile(url: string): boolean {
  * ```
  */
 export interface ValidateOptions {
-  /** Fetch pinned remote plugins and check their pins (default true). */
+  /**
+   * Fetch pinned remote plugins and check their pins, and check every plugin's module graph
+   * against its grants (which fetches the remote modules a local plugin imports) (default
+   * true). Off, local plugins are only read.
+   */
   remote?: boolean;
   /** Check that local source files exist (default true). */
   sources?: boolean;
@@ -140,7 +144,7 @@ async function checkAlgo(
         trust: algo.trust,
         onWarning: () => {},
       });
-      await checkPluginGraph(fetched, algo.permissions);
+      if (fetchRemote) await checkPluginGraph(fetched, algo.permissions);
     } catch (e) {
       const where = /integrity/i.test(errorMessage(e)) && algo.integrity ? "integrity" : "plugin";
       problem([...path, where], errorMessage(e).split("\n")[0]);

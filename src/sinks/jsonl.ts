@@ -73,7 +73,8 @@ export class JsonlSink implements Sink {
   #emptied = false;
   #file: Deno.FsFile;
   #size: number;
-  #pending: Uint8Array[] = [];
+  /** Lines not written yet, and their size in bytes. */
+  #pending: string[] = [];
   #pendingBytes = 0;
   #timer?: ReturnType<typeof setTimeout>;
   #events?: SinkEvents;
@@ -145,16 +146,17 @@ export class JsonlSink implements Sink {
   /** Buffers one record; it reaches the file within half a second. */
   write(record: AlgoRecord): void {
     if (this.#closed) return;
-    const line = this.#encoder.encode(recordJson(record) + "\n");
+    const line = recordJson(record) + "\n";
+    const bytes = utf8Length(line);
     const maxBytes = this.#options.rotate?.maxBytes;
-    if (maxBytes !== undefined && this.#size + this.#pendingBytes + line.length > maxBytes) {
+    if (maxBytes !== undefined && this.#size + this.#pendingBytes + bytes > maxBytes) {
       if (this.#size + this.#pendingBytes > 0) {
         this.flushSync();
         this.#rotate();
       }
     }
     this.#pending.push(line);
-    this.#pendingBytes += line.length;
+    this.#pendingBytes += bytes;
     this.#records++;
     if (this.#pendingBytes >= FLUSH_BYTES) this.flushSync();
     else this.#timer ??= setTimeout(() => this.#flushLater(), FLUSH_MS);
@@ -176,7 +178,7 @@ export class JsonlSink implements Sink {
     if (this.#pending.length === 0 || this.#closed) return;
     this.#empty();
     const lines = this.#pending;
-    const bytes = concat(lines, this.#pendingBytes);
+    const bytes = this.#encoder.encode(lines.join(""));
     this.#pending = [];
     this.#pendingBytes = 0;
     try {
@@ -308,15 +310,19 @@ function lockOrThrow(path: string, file: Deno.FsFile): void {
   }
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
+/** The UTF-8 size of `text` (JSON is mostly ASCII: a quick count without encoding). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 2; // a surrogate pair: 4 bytes for its 2 units
+      i++;
+    } else bytes += 2;
   }
-  return out;
+  return bytes;
 }
 
 function existsSync(path: string): boolean {

@@ -180,3 +180,17 @@ Deno.test("JsonlSink: rotate renames a full file PATH.1, PATH.2, ... and never s
     await assert.rejects(JsonlSink.open(path, { rotate: { maxBytes: 0 } }), /maxBytes/);
   });
 });
+
+Deno.test("JsonlSink: rotate counts bytes, not characters (non-ASCII results)", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/u.jsonl`;
+    const r = (frame: number): AlgoRecord => ({ ...record(frame), result: "é€😀" });
+    const size = new TextEncoder().encode(JSON.stringify(r(0)) + "\n").length;
+    const sink = await JsonlSink.open(path, { rotate: { maxBytes: size * 2 } });
+    for (let i = 0; i < 4; i++) sink.write(r(i));
+    await sink.close();
+    assert.deepEqual(lines(`${path}.1`), [0, 1]);
+    assert.deepEqual(lines(path), [2, 3]);
+    assert.equal(Deno.statSync(path).size, size * 2);
+  });
+});

@@ -137,7 +137,10 @@ Deno.test("config v2: relative source, plugin and ./ option paths follow the con
 });
 
 Deno.test("config v2: validate passes good configs and the examples, and lists every problem", async () => {
-  for (const example of ["pipeline.yaml", "multi_source.yaml", "yolo.yaml"]) {
+  const examples = [...Deno.readDirSync(`${ROOT}/examples`)].map((e) => e.name)
+    .filter((name) => name.endsWith(".yaml") && name !== "remote_plugin.yaml").sort();
+  assert.ok(examples.includes("yolo.yaml") && examples.includes("pipeline.yaml"));
+  for (const example of examples) {
     // yolo.yaml's model comes from STREAM_INFER_TEST_MODEL, with the shared model as default
     const out = await cli(["validate", `examples/${example}`]);
     assert.equal(out.code, 0, `${example}: ${out.stderr}`);

@@ -91,6 +91,29 @@ export async function cachedClip(ffmpeg: string, name: string, args: string[]): 
   return path;
 }
 
+/** The Python original's clip: /work/shared/media/car-detection.mp4 (`STREAM_INFER_BENCH_CLIP`). */
+export const CAR_CLIP: string = Deno.env.get("STREAM_INFER_BENCH_CLIP") ??
+  new URL("../../shared/media/car-detection.mp4", import.meta.url).pathname;
+
+/**
+ * The car clip upscaled (bicubic) to `width`x`height` at `fps`, H.264 veryfast, made once (see
+ * {@link cachedClip}): at 1920x1080 25 fps, 754 frames.
+ */
+export function carClip(
+  ffmpeg: string,
+  width: number,
+  height: number,
+  fps: number,
+): Promise<string> {
+  return cachedClip(ffmpeg, `car-detection-${width}x${height}-${fps}fps-x264-veryfast.mp4`, [
+    "-i",
+    CAR_CLIP,
+    "-an",
+    "-vf",
+    `fps=${fps},scale=${width}:${height}:flags=bicubic`,
+  ]);
+}
+
 /** Generates a testsrc2 H.264 clip once (see {@link cachedClip}) and returns its path. */
 export function ensureClip(ffmpeg: string, clip: ClipSpec): Promise<string> {
   const { width, height, fps, seconds } = clip;
@@ -100,4 +123,81 @@ export function ensureClip(ffmpeg: string, clip: ClipSpec): Promise<string> {
     "-i",
     `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
   ]);
+}
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 on Linux). */
+const TICKS = 100;
+
+/**
+ * CPU seconds of this process (user + system, all threads) and of its children that have been
+ * waited for (each child's own waited-for children included), from /proc/self/stat (Linux;
+ * Deno reads /proc only with --allow-all).
+ */
+export function cpuSeconds(): { self: number; children: number } {
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // after the command name: state is field 3, utime 14, stime 15, cutime 16, cstime 17
+  return { self: (+f[11] + +f[12]) / TICKS, children: (+f[13] + +f[14]) / TICKS };
+}
+
+function readProc(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined; // the process ended
+  }
+}
+
+/** The pids of a process's children, over all its threads. */
+function childrenOf(pid: number): number[] {
+  const pids: number[] = [];
+  try {
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const text = readProc(`/proc/${pid}/task/${task.name}/children`) ?? "";
+      for (const p of text.trim().split(/\s+/)) if (p) pids.push(Number(p));
+    }
+  } catch { /* the process ended */ }
+  return pids;
+}
+
+/**
+ * The peak resident memory of a process tree, summed over its processes: each process's own
+ * peak (VmHWM), sampled every `intervalMs` while it runs. With `includeSelf`, this process's
+ * peak is reset first (/proc/self/clear_refs) and counted; otherwise only its descendants.
+ */
+export class PeakRss {
+  readonly #peaks = new Map<number, number>();
+  readonly #includeSelf: boolean;
+  #timer?: ReturnType<typeof setInterval>;
+
+  /** Starts sampling. */
+  constructor(includeSelf: boolean, intervalMs = 100) {
+    this.#includeSelf = includeSelf;
+    if (includeSelf) {
+      try {
+        Deno.writeTextFileSync("/proc/self/clear_refs", "5");
+      } catch { /* old kernel: the peak since the process started */ }
+    }
+    this.#sample();
+    this.#timer = setInterval(() => this.#sample(), intervalMs);
+  }
+
+  #sample(): void {
+    const queue = this.#includeSelf ? [Deno.pid] : childrenOf(Deno.pid);
+    while (queue.length) {
+      const pid = queue.pop()!;
+      const kib = Number(/VmHWM:\s*(\d+)/.exec(readProc(`/proc/${pid}/status`) ?? "")?.[1]);
+      if (kib > (this.#peaks.get(pid) ?? 0)) this.#peaks.set(pid, kib);
+      queue.push(...childrenOf(pid));
+    }
+  }
+
+  /** Stops sampling; returns the sum of the processes' peaks, in MiB. */
+  stop(): number {
+    this.#sample();
+    clearInterval(this.#timer);
+    let kib = 0;
+    for (const v of this.#peaks.values()) kib += v;
+    return kib / 1024;
+  }
 }

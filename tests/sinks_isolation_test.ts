@@ -1,6 +1,7 @@
 /**
  * Sink isolation in a real run (Inference + Player on ffmpeg, an inline algorithm):
- * a sink that throws on every write and a webhook to a closed port with a tiny queue neither
+ * a sink that throws on every write, a webhook to a closed port with a tiny queue and a webhook
+ * to a server that never answers neither
  * stop the JSONL sink nor the run; their errors and drops are counted in sinkStats().
  */
 import assert from "node:assert/strict";
@@ -19,7 +20,25 @@ import {
 import { makeTestsrc, withTempDir } from "./helpers.ts";
 import { freeTcpPort, readRecords, within } from "./live_helpers.ts";
 
-Deno.test("sink isolation: a throwing sink and a dead webhook stop neither the JSONL sink nor the run", async () => {
+Deno.test("sink isolation: a throwing sink, a dead and a silent webhook stop neither the JSONL sink nor the run", async () => {
+  // a server that accepts connections and never answers
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) conns.push(conn);
+    } catch { /* closed */ }
+  })();
+  try {
+    await isolationRun((listener.addr as Deno.NetAddr).port);
+  } finally {
+    listener.close();
+    await accepting;
+    for (const conn of conns) conn.close();
+  }
+});
+
+async function isolationRun(silentPort: number): Promise<void> {
   await withTempDir(async (dir) => {
     const clip = await makeTestsrc(`${dir}/clip.mp4`, { seconds: 2 });
     const out = `${dir}/out.jsonl`;
@@ -36,9 +55,15 @@ Deno.test("sink isolation: a throwing sink and a dead webhook stop neither the J
       closeTimeout: 0.3,
       backoffMax: 0.05,
     });
+    // the run's end waits for it at most closeTimeout (0.5 s), not for its request timeout (60 s)
+    const silent = new WebhookSink({
+      url: `http://127.0.0.1:${silentPort}/`,
+      timeout: 60,
+      closeTimeout: 0.5,
+    });
     const lines: string[] = [];
     const dispatcher = new Dispatcher({
-      sinks: [throwing, dead, await JsonlSink.open(out)],
+      sinks: [throwing, dead, silent, await JsonlSink.open(out)],
       log: (line) => lines.push(line),
     });
     class Size extends BaseAlgo<unknown, number> {
@@ -67,16 +92,17 @@ Deno.test("sink isolation: a throwing sink and a dead webhook stop neither the J
     const records = dispatcher.getResults("motion");
     assert.ok(records.length >= 15, `${records.length} records`);
     assert.deepEqual(await readRecords(out), JSON.parse(JSON.stringify(records)));
-    const stats = Object.fromEntries(dispatcher.sinkStats().map((s) => [s.sink.split(" ")[0], s]));
-    assert.equal(stats.throwing.errors, records.length);
-    assert.equal(stats.throwing.written, 0);
-    assert.equal(stats.webhook.written, 0);
-    assert.equal(stats.webhook.dropped, records.length);
-    assert.ok(stats.webhook.errors >= 1);
-    assert.ok(stats.webhook.queueHighWater <= 2);
-    assert.deepEqual([stats.jsonl.written, stats.jsonl.errors], [records.length, 0]);
-    // one line per failing sink (and the webhook's first drop), not one per record
+    const [throwingStats, deadStats, silentStats, jsonlStats] = dispatcher.sinkStats();
+    assert.deepEqual([throwingStats.written, throwingStats.errors], [0, records.length]);
+    assert.equal(deadStats.written, 0);
+    assert.equal(deadStats.dropped, records.length);
+    assert.ok(deadStats.errors >= 1);
+    assert.ok(deadStats.queueHighWater <= 2);
+    // the silent endpoint held the first batch until the close timeout: all dropped, counted
+    assert.deepEqual([silentStats.written, silentStats.dropped], [0, records.length]);
+    assert.deepEqual([jsonlStats.written, jsonlStats.errors], [records.length, 0]);
+    // one error line per failing sink, not one per record
     assert.equal(lines.filter((l) => l.includes("throwing")).length, 1, lines.join("\n"));
-    assert.equal(lines.filter((l) => /sink webhook .*other sinks go on/.test(l)).length, 1);
+    assert.equal(lines.filter((l) => /sink webhook .*other sinks go on/.test(l)).length, 2);
   });
-});
+}

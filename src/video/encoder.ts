@@ -193,8 +193,9 @@ export class FrameEncoder {
       count = due - this.#slots;
       if (count <= 0) {
         // still inside the previous frame's slot: show the newer frame there if it waits
+        // (not the head of the queue: its bytes may be on their way to ffmpeg)
         const last = this.#queue[this.#queue.length - 1];
-        if (last) last.data.set(frame.data);
+        if (last && last !== this.#queue[0]) last.data.set(frame.data);
         return;
       }
     }
@@ -286,7 +287,7 @@ export class FrameEncoder {
     this.options.onSpawn?.();
     const stderr = this.#readStderr(child.stderr);
     this.#exited = Promise.all([child.status, stderr]).then(([status]) => this.#onExit(status));
-    this.#writer = this.#writeLoop(this.#stdin);
+    this.#writer = this.#writeLoop(child, this.#stdin);
   }
 
   async #readStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -296,9 +297,13 @@ export class FrameEncoder {
     }
   }
 
-  async #writeLoop(stdin: WritableStreamDefaultWriter<Uint8Array>): Promise<void> {
+  async #writeLoop(
+    child: Deno.ChildProcess,
+    stdin: WritableStreamDefaultWriter<Uint8Array>,
+  ): Promise<void> {
     try {
       while (true) {
+        if (this.#child !== child || !this.#up) throw new Error("ffmpeg is gone");
         const entry = this.#queue[0];
         if (!entry) {
           if (this.#closing) break;

@@ -93,7 +93,9 @@ export class DeliveryQueue<T> {
   readonly #abort = new AbortController();
   #items: T[] = [];
   #head = 0;
-  #pump?: Promise<void>;
+  /** The sender loop, while it runs (`#running` is cleared in the same tick it ends). */
+  #pump: Promise<void> = Promise.resolve();
+  #running = false;
   #wake?: () => void;
   #closing = false;
   #events?: SinkEvents;
@@ -137,7 +139,7 @@ export class DeliveryQueue<T> {
     this.#items.push(item);
     this.#highWater = Math.max(this.#highWater, this.size);
     if (this.size >= this.#batchSize || this.#flushInterval <= 0) this.#wake?.();
-    this.#pump ??= this.#run().finally(() => this.#pump = undefined);
+    this.#startPump();
   }
 
   /** The queue's figures so far. */
@@ -157,7 +159,8 @@ export class DeliveryQueue<T> {
   async close(): Promise<void> {
     this.#closing = true;
     this.#wake?.();
-    if (!this.#pump) return;
+    if (this.size > 0) this.#startPump();
+    if (!this.#running) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<void>((resolve) =>
       timer = setTimeout(resolve, this.#closeTimeout)
@@ -171,15 +174,26 @@ export class DeliveryQueue<T> {
     await this.#pump;
   }
 
+  #startPump(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#pump = this.#run();
+  }
+
   async #run(): Promise<void> {
-    while (this.size > 0 && !this.#abort.signal.aborted) {
-      if (!this.#closing && this.size < this.#batchSize && this.#flushInterval > 0) {
-        await this.#sleep(this.#flushInterval, true);
+    try {
+      while (this.size > 0 && !this.#abort.signal.aborted) {
+        if (!this.#closing && this.size < this.#batchSize && this.#flushInterval > 0) {
+          await this.#sleep(this.#flushInterval, true);
+        }
+        const batch = this.#take();
+        await this.#deliver(batch);
       }
-      const batch = this.#take();
-      await this.#deliver(batch);
+      if (this.#abort.signal.aborted) this.#drop(this.#take(Infinity).length);
+    } finally {
+      // in the tick the loop saw an empty queue: a push from now on starts a new loop
+      this.#running = false;
     }
-    if (this.#abort.signal.aborted) this.#drop(this.#take(Infinity).length);
   }
 
   #take(count = this.#batchSize): T[] {

@@ -86,3 +86,26 @@ Deno.test("DeliveryQueue: close gives up after closeTimeout, aborting the send i
   queue.push(9); // after close: dropped at once
   assert.equal(queue.stats().dropped, 5);
 });
+
+Deno.test("DeliveryQueue: an item pushed as the sender loop ends is still sent", async () => {
+  for (let depth = 0; depth < 12; depth++) {
+    const sent: number[] = [];
+    let queue!: DeliveryQueue<number>;
+    queue = new DeliveryQueue<number>({
+      send: (batch) => {
+        sent.push(...batch);
+        if (batch[0] === 0) {
+          // push once the first send has settled, `depth` microtasks later
+          let p = Promise.resolve();
+          for (let i = 0; i < depth + 1; i++) p = p.then(() => {});
+          p.then(() => queue.push(1));
+        }
+        return Promise.resolve();
+      },
+    });
+    queue.push(0);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await queue.close();
+    assert.deepEqual(sent, [0, 1], `depth ${depth}`);
+  }
+});

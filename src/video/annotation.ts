@@ -99,13 +99,7 @@ export class Annotation {
   shown(frame: Frame, ran: readonly AlgoRecord[]): Frame {
     const last = this.#last.get(frame.source);
     if (last?.frame === frame && last.index === frame.index) return last.shown;
-    let latest = this.#latest.get(frame.source);
-    if (!latest) this.#latest.set(frame.source, latest = new Map());
-    for (const record of ran) {
-      if (record.error !== undefined || record.source !== frame.source) continue;
-      const kept = latest.get(record.algo);
-      if (!kept || kept.frame <= record.frame) latest.set(record.algo, record);
-    }
+    const latest = this.note(frame, ran);
     if (!this.#drawer) return frame;
     if (last) this.#drawer.release?.(last.shown);
     const records = [...latest.values()].filter((r) =>
@@ -114,6 +108,21 @@ export class Annotation {
     const shown = this.#drawer.draw(frame, records);
     this.#last.set(frame.source, { frame, index: frame.index, shown });
     return shown;
+  }
+
+  /**
+   * Keeps the records that ran on a frame without drawing it (an output that skips most
+   * frames calls this on each, and {@link Annotation.shown} on the few it uses).
+   */
+  note(frame: Frame, ran: readonly AlgoRecord[]): Map<string, AlgoRecord> {
+    let latest = this.#latest.get(frame.source);
+    if (!latest) this.#latest.set(frame.source, latest = new Map());
+    for (const record of ran) {
+      if (record.error !== undefined || record.source !== frame.source) continue;
+      const kept = latest.get(record.algo);
+      if (!kept || kept.frame <= record.frame) latest.set(record.algo, record);
+    }
+    return latest;
   }
 
   /** Forgets a source (it ended): its records and its last copy. */

@@ -91,9 +91,12 @@ export class Snapshots implements RunObserver {
 
   /** Snapshots the frame when its source is marked. */
   onFrame(frame: Frame, ran: readonly AlgoRecord[]): void {
-    const shown = this.annotation.shown(frame, ran);
     const match = this.#pending.get(frame.source);
-    if (!match) return;
+    if (!match) {
+      this.annotation.note(frame, ran); // only the frames snapshotted are drawn
+      return;
+    }
+    const shown = this.annotation.shown(frame, ran);
     this.#pending.delete(frame.source);
     const busy = this.#busy.get(frame.source) ?? 0;
     if (busy >= MAX_BUSY) {

@@ -68,14 +68,32 @@ interface Measured {
   seconds: number;
   /** CPU seconds of the pipeline's (main) thread over the run. */
   mainCpu: number;
+  /** CPU seconds over the run: this process's other threads (the MQTT worker), broker, peer. */
+  other: { threads: number; broker: number; peer: number };
   stats: SinkStats[];
 }
 
-/** utime + stime of this process's main thread, in seconds (Linux /proc). */
-function mainThreadCpu(): number {
-  const stat = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ 100)
+/** utime + stime of a /proc stat file, in seconds (USER_HZ 100); 0 once it is gone. */
+function cpuOf(path: string): number {
+  try {
+    const stat = Deno.readTextFileSync(path);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** This process's main thread (the pipeline's). */
+const mainThreadCpu = () => cpuOf(`/proc/self/task/${Deno.pid}/stat`);
+
+/** CPU seconds so far: this process's other threads (workers), the broker, the peer process. */
+function otherCpu(): { threads: number; broker: number; peer: number } {
+  return {
+    threads: cpuOf("/proc/self/stat") - mainThreadCpu(),
+    broker: cpuOf(`/proc/${broker.pid}/stat`),
+    peer: cpuOf(`/proc/${peerPid}/stat`),
+  };
 }
 
 async function measure(clip: string, sinks: Sink[]): Promise<Measured> {
@@ -95,10 +113,22 @@ async function measure(clip: string, sinks: Sink[]): Promise<Measured> {
     const player = new Player(new FFmpegProducer({ width: 64, height: 48, format: "gray" }), clip);
     const began = performance.now();
     const cpu = mainThreadCpu();
+    const other = otherCpu();
     // start() ends after the dispatcher closed the sinks: their queues are drained by then
     await inference.start(player, { mode: "realtime" });
     const seconds = (performance.now() - began) / 1000;
-    return { records, seconds, mainCpu: mainThreadCpu() - cpu, stats: dispatcher.sinkStats() };
+    const after = otherCpu();
+    return {
+      records,
+      seconds,
+      mainCpu: mainThreadCpu() - cpu,
+      other: {
+        threads: after.threads - other.threads,
+        broker: after.broker - other.broker,
+        peer: after.peer - other.peer,
+      },
+      stats: dispatcher.sinkStats(),
+    };
   } finally {
     await inference.dispose();
   }
@@ -141,6 +171,7 @@ const peer = new Deno.Command(Deno.execPath(), {
   stdout: "piped",
   stderr: "inherit",
 }).spawn();
+const peerPid = peer.pid;
 const reader = peer.stdout.pipeThrough(new TextDecoderStream()).getReader();
 const rows: {
   round: number;
@@ -262,12 +293,14 @@ const lines = [
   summaryRow("qos0"),
   summaryRow("qos1"),
   "",
-  "| round | setting | records | seconds | records/s | pipeline thread CPU (s) |",
+  "| round | setting | records | seconds | records/s | CPU (s): pipeline thread / other threads (MQTT worker) / mosquitto / peer process |",
   "| ---: | --- | ---: | ---: | ---: | ---: |",
   ...rows.map((r) =>
     `| ${r.round} | ${LABEL[r.setting]} | ${r.m.records} | ${fmt(r.m.seconds, 2)} | ${
       fmt(rate(r))
-    } | ${fmt(r.m.mainCpu, 2)} |`
+    } | ${fmt(r.m.mainCpu, 2)} / ${fmt(r.m.other.threads, 2)} / ${fmt(r.m.other.broker, 2)} / ${
+      fmt(r.m.other.peer, 2)
+    } |`
   ),
 ];
 const section = lines.join("\n");

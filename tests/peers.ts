@@ -53,6 +53,11 @@ export class Peer {
     return peer;
   }
 
+  /** The process id while it runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** `mqtt://127.0.0.1:PORT` or `redis://127.0.0.1:PORT`. */
   get url(): string {
     return `${this.#command.endsWith("mosquitto") ? "mqtt" : "redis"}://127.0.0.1:${this.port}`;

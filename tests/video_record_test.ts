@@ -184,3 +184,29 @@ record: rec.mp4
     });
   });
 }
+
+Deno.test("record realtime, the CLI killed with SIGKILL: its encoder sees the end of input and finishes the mp4", async () => {
+  await withTempDir(async (dir) => {
+    await makeSquareClip(`${dir}/long.mp4`, { seconds: 60, fps: 25, width: 160, height: 120 });
+    const config = await writeText(
+      `${dir}/p.yaml`,
+      `source: long.mp4\nmode: realtime\nrecord: rec.mp4\n`,
+    );
+    const cli = new CliRun(["run", config]);
+    try {
+      await waitUntil(
+        30_000,
+        "the recording starts",
+        async () => (await ffmpegProcesses(`${dir}/rec.mp4`)).length > 0,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    } finally {
+      await cli.kill(); // SIGKILL: no stop(), no onEnd
+    }
+    await assertNoFfmpegLeft(dir, 30_000); // the encoder ends by itself
+    const info = await probeVideo(`${dir}/rec.mp4`);
+    assert.equal(info.codec, "h264");
+    assert.ok(info.frames > 0);
+    assert.equal(await decodeErrors(`${dir}/rec.mp4`), "");
+  });
+});

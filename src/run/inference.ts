@@ -118,6 +118,10 @@ export class Inference {
    * them; unless `worker: false`) that get only the permissions its options grant, plus read
    * access to the existing files named in its options (model files, say). Every source is
    * served by the same instances.
+   *
+   * With `track`, the algorithm's detections get a stable `track` id per source; with
+   * `input`, it runs on crops of another algorithm's detections instead of whole frames (see
+   * {@link AlgoOptions}). Bad `track` or `input` values are an {@link InputError}.
    */
   async loadAlgo(algo: AlgoLike | string | URL, options: AlgoOptions): Promise<void> {
     if (this.#run) throw new InputError("cannot load algorithms while running");
@@ -188,7 +192,8 @@ export class Inference {
 
   /**
    * Adds a stage that every record goes through, per source and in run order, before the
-   * observers (and so the dispatcher and sinks) see it. Stages run in the order added.
+   * observers (and so the dispatcher and sinks) see it. Added stages run after the trackers,
+   * the algorithms on crops and the analytics, in the order added.
    */
   addStage(stage: RecordStage): void {
     if (this.#run) throw new InputError("cannot add stages while running");

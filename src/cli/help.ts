@@ -24,6 +24,7 @@ Usage:
   stream-infer validate CONFIG.yaml          check a config without running it
   stream-infer probe SOURCE                  print a source's size, fps and length as JSON
   stream-infer plugin hash URL|PATH          print a plugin's integrity pin
+  stream-infer serve [CONFIG.yaml] [options] the dev web UI (see: stream-infer serve --help)
   stream-infer help [COMMAND]                this text, or a command's
 
 Every command takes --help.
@@ -96,6 +97,28 @@ Prints the source's width, height, fps, frame count, duration and liveness as JS
 
 Options:
   -h, --help          this text
+`,
+  serve: `Usage: stream-infer serve [CONFIG.yaml] [options]
+
+Serves the dev web UI: set the sources, frame size, fps, colour order and start position,
+pick the algos (the config's, built-in names or plugin paths/URLs), start and stop, add and
+remove sources while running, watch the annotated frames (MJPEG), each algo's newest result,
+its timeline and the metrics, and draw lines and zones that are saved into CONFIG.yaml's
+analytics: list (comments kept). Ctrl-C stops the run and the server.
+
+Options:
+  --port N            port to listen on (default 8501; 0 picks a free one)
+  --host H            host to listen on (default 127.0.0.1); off loopback it needs --token
+  --token T           every request needs it: open http://HOST:PORT/?token=T once
+  --start             start CONFIG.yaml's run at once
+  --max-fps N         most live frames per second and source (default 15)
+  -h, --help          this text
+
+Examples:
+  stream-infer serve examples/pipeline.yaml
+  stream-infer serve examples/traffic_count.yaml --start --port 8600
+
+${EXIT_CODES}
 `,
   plugin: `Usage: stream-infer plugin hash URL|PATH
 

@@ -1,5 +1,5 @@
 /**
- * The `stream-infer` command line: `run`, `validate`, `probe`, `plugin hash` and `help`.
+ * The `stream-infer` command line: `run`, `validate`, `probe`, `plugin hash`, `serve` and `help`.
  *
  * ```sh
  * deno run -A jsr:@stream-infer/stream-infer/cli run pipeline.yaml --out results.jsonl
@@ -25,6 +25,7 @@ import { validateConfigFile } from "../config/validate.ts";
 import { COMMAND_HELP, HELP, wantsHelp } from "./help.ts";
 import { Pipeline } from "./pipeline.ts";
 import { videoSummary } from "../video/config.ts";
+import { serveCommand } from "../dev/command.ts";
 import { formatSummary } from "./summary.ts";
 
 export { formatSummary } from "./summary.ts";
@@ -263,6 +264,8 @@ export async function main(args: string[]): Promise<number> {
         return await runCommand(rest);
       case "validate":
         return await validateCommand(rest);
+      case "serve":
+        return await serveCommand(rest);
       case "plugin": {
         if (rest[0] !== "hash" || rest.length !== 2) {
           throw new InputError("usage: stream-infer plugin hash URL|PATH");

@@ -355,6 +355,15 @@ async function main(): Promise<void> {
     COMMAND,
     "```",
     "",
+    ...(Math.max(loadBefore, loadAfter) > 1.5
+      ? [
+        `**Provisional**: other work shared the machine (1-minute load average up to ${
+          Math.max(loadBefore, loadAfter).toFixed(1)
+        } on ${navigator.hardwareConcurrency} CPUs); re-run the command above on a quiet ` +
+        "machine for figures to quote.",
+        "",
+      ]
+      : []),
     `Measured ${new Date().toISOString().slice(0, 10)} on:`,
     "",
     ...(await machine(ffmpeg, [

@@ -346,3 +346,34 @@ Deno.test("bad sources and positions are input errors, with no ffmpeg left", asy
     await assertNoFfmpeg(dir);
   });
 });
+
+Deno.test("ffmpeg arguments: select before scale and format; bilinear by default; threads", () => {
+  const info = { width: 1920, height: 1080, fps: 25, frameCount: 250, duration: 10, live: false };
+  const filter = { expr: "not(mod(n,5))", test: (k: number) => k % 5 === 0 };
+  const clip = new URL(import.meta.url).pathname; // any existing file: nothing runs
+  const vf = (args: string[]) => args[args.indexOf("-vf") + 1];
+  const plain = new FFmpegProducer({ width: 640, height: 360, format: "yuv420p" });
+  const chain = vf(plain.args(clip, { info, fps: 10, filter })).split(",");
+  // frames nobody reads are dropped before they are scaled or converted
+  const at = (prefix: string) => chain.findIndex((f) => f.startsWith(prefix));
+  assert.ok(at("showinfo") === 0 && at("select") > 0, chain.join(","));
+  assert.equal(chain.filter((f) => f.startsWith("select")).length, 2, "fps and frame filter");
+  assert.ok(at("scale=") > chain.findLastIndex((f) => f.startsWith("select")), chain.join(","));
+  assert.equal(chain.at(-1), "format=yuv420p");
+  assert.equal(chain[at("scale=")], "scale=640:360:flags=bilinear");
+  const args = plain.args(clip, { info });
+  assert.equal(args[args.indexOf("-pix_fmt") + 1], "yuv420p");
+  assert.ok(!args.includes("-threads") && !args.includes("-filter_threads"));
+
+  const tuned = new FFmpegProducer({
+    width: 640,
+    scaleFlags: "bicubic",
+    threads: 2,
+    filterThreads: 1,
+  });
+  const targs = tuned.args(clip, { info });
+  assert.ok(vf(targs).includes("scale=640:360:flags=bicubic"));
+  assert.ok(targs.indexOf("-threads") < targs.indexOf("-i"), "-threads is a decoder option");
+  assert.equal(targs[targs.indexOf("-threads") + 1], "2");
+  assert.equal(targs[targs.indexOf("-filter_threads") + 1], "1");
+});

@@ -46,8 +46,8 @@ export function checkShape(
     }
   }
   if (entry.type === "zone") {
-    if (Math.abs(area(points)) < 1) throw new InputError("bad zone: the polygon has no area");
     if (crosses(points)) throw new InputError("bad zone: the polygon's edges cross each other");
+    if (Math.abs(area(points)) < 1) throw new InputError("bad zone: the polygon has no area");
   } else if (points.every(([x, y]) => x === points[0][0] && y === points[0][1])) {
     throw new InputError("bad line: its points are all the same");
   }

@@ -19,14 +19,6 @@ async function childFfmpeg(): Promise<string[]> {
   return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.trim());
 }
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 Deno.test("frame hub: nothing is drawn or encoded, and no ffmpeg runs, without a watcher", async () => {
   const hub = new FrameHub({ maxFps: 1000 });
   assert.equal(hub.everyFrame, false);

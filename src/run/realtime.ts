@@ -33,6 +33,7 @@ export class RealtimePolicy implements RunPolicy {
   readonly #finished = new Map<string, AlgoRecord[]>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #bySource = new Map<SourceRun, Set<Promise<void>>>();
+  #deadline?: number;
 
   /** Creates the policy. */
   constructor(stopGraceMs = 5000) {
@@ -67,24 +68,32 @@ export class RealtimePolicy implements RunPolicy {
         run.observers.onSkip({ algo: pool.name, source: source.id, frame });
       }
     }
-    await this.#settle(this.#bySource.get(source));
+    await this.#settle(this.#bySource.get(source), run.signal.aborted);
     this.#bySource.delete(source);
     this.#finished.delete(source.id);
     await run.flow.end(source);
   }
 
-  /** Waits for runs in flight, at most `stopGraceMs`. */
+  /** Waits for runs in flight, at most `stopGraceMs` (counted from stop(), if it came). */
   drain(): Promise<void> {
-    return this.#settle(this.#inFlight);
+    return this.#settle(this.#inFlight, true);
   }
 
-  /** Waits for `flights` to settle, at most `stopGraceMs`. */
-  async #settle(flights: Set<Promise<void>> | undefined): Promise<void> {
+  /**
+   * Waits for `flights` to settle, at most `stopGraceMs`. After stop(), every wait shares one
+   * deadline, `stopGraceMs` after the first, so a stop never waits longer than that in all.
+   */
+  async #settle(flights: Set<Promise<void>> | undefined, stopping: boolean): Promise<void> {
     if (!flights?.size) return;
+    let ms = this.stopGraceMs;
+    if (stopping) {
+      this.#deadline ??= performance.now() + this.stopGraceMs;
+      ms = Math.max(0, this.#deadline - performance.now());
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.allSettled(flights),
-      new Promise((resolve) => timer = setTimeout(resolve, this.stopGraceMs)),
+      new Promise((resolve) => timer = setTimeout(resolve, ms)),
     ]);
     clearTimeout(timer);
   }

@@ -88,6 +88,7 @@ export class RecordFlow {
 
   /** Realtime: a run of `algo` on a source starts; returns its place in the source's order. */
   reserve(source: SourceKey, algo: string): number {
+    if (this.#ended.has(source)) return -1; // handed on as it comes
     return this.#order(this.#source(source), algo).reserved++;
   }
 
@@ -111,6 +112,8 @@ export class RecordFlow {
     return this.#serial(flow, async () => {
       if (options.seq === undefined) return await this.#through(flow, [item]);
       const order = this.#order(flow, record.algo);
+      // a run given up on (REORDER_LIMIT) that finished after all: late, handed on as it comes
+      if (options.seq < order.next) return await this.#through(flow, [item]);
       order.held.set(options.seq, item);
       const ready: Item[] = [];
       for (;;) {

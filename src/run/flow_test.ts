@@ -44,6 +44,11 @@ Deno.test("flow: the buffer is bounded, and the source's end hands on what it he
   assert.equal(seen.length, 0);
   await flow.push(key, rec(REORDER_LIMIT + 1), timing, { seq: flow.reserve(key, "det") });
   assert.equal(seen.length, REORDER_LIMIT + 1); // gave up on the missing run
+  // the missing run comes after all: handed on at once, and the order goes on
+  await flow.push(key, rec(0), timing, { seq: missing });
+  assert.equal(seen.at(-1)?.frame, 0);
+  await flow.push(key, rec(50), timing, { seq: flow.reserve(key, "det") });
+  assert.equal(seen.at(-1)?.frame, 50);
   const key2 = { id: "b" };
   flow.reserve(key2, "det");
   await flow.push(key2, rec(5), timing, { seq: flow.reserve(key2, "det") });

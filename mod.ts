@@ -42,11 +42,12 @@ export {
 } from "./src/frame.ts";
 export {
   convertFrame,
+  convertRows,
   frameAs,
   type FrameImage,
   type FrameSize,
   type PackedFormat,
-  rgbReader,
+  rowsRead,
 } from "./src/frame_convert.ts";
 export {
   ConfigError,

@@ -141,6 +141,102 @@ function resizePlane(
   }
 }
 
+/** Converts row `y` of a YUV frame to packed RGB (R at `r`, B at `2 - r`) at `out[at]`. */
+function yuvRow(frame: FrameImage, y: number, out: Uint8ClampedArray, at: number, r: number) {
+  const { data, width: w } = frame;
+  const c = chromaLayout(frame);
+  const row = y * w;
+  const uAt = c.u + (y >> 1) * c.stride;
+  const vAt = c.v + (y >> 1) * c.stride;
+  const step = c.step;
+  const b = 2 - r;
+  // two pixels share a chroma sample
+  for (let x = 0, o = at, k = 0; x < w; x += 2, k += step) {
+    const u = data[uAt + k];
+    const v = data[vAt + k];
+    const rv = RV_T[v];
+    const g = GU_T[u] + GV_T[v];
+    const bu = BU_T[u];
+    let l = Y_T[data[row + x]];
+    out[o + r] = l + rv;
+    out[o + 1] = l + g;
+    out[o + b] = l + bu;
+    o += 3;
+    if (x + 1 < w) {
+      l = Y_T[data[row + x + 1]];
+      out[o + r] = l + rv;
+      out[o + 1] = l + g;
+      out[o + b] = l + bu;
+      o += 3;
+    }
+  }
+}
+
+/**
+ * Converts the listed rows of a frame to packed `rgb24` in `out` (`width * height * 3` bytes;
+ * the other rows are left as they were), for resizers that read only some rows of a large
+ * frame: a YUV pixel takes the chroma of its 2x2 block and comes out as the very levels
+ * ffmpeg's own `rgb24` output would have. Returns `out`.
+ *
+ * @example
+ * ```ts
+ * import { convertRows, type Frame } from "@stream-infer/stream-infer";
+ * const f: Frame = { data: new Uint8Array([126, 126, 126, 126, 128, 128]), width: 2, height: 2, format: "yuv420p", index: 0, source: "main", time: 0 };
+ * console.log(convertRows(f, [1], new Uint8Array(12)).subarray(6)); // Uint8Array(6) [ 128, 128, 128, 128, 128, 128 ]
+ * ```
+ */
+export function convertRows(
+  frame: FrameImage,
+  rows: Iterable<number>,
+  out: Uint8Array,
+): Uint8Array {
+  const { data, width: w, height: h, format } = frame;
+  if (out.length < w * h * 3) throw new RangeError(`convertRows: out needs ${w * h * 3} bytes`);
+  const clamped = new Uint8ClampedArray(out.buffer, out.byteOffset, out.byteLength);
+  for (const y of rows) {
+    if (!(Number.isInteger(y) && y >= 0 && y < h)) throw new RangeError(`convertRows: no row ${y}`);
+    const at = y * w * 3;
+    if (isYuv(format)) yuvRow(frame, y, clamped, at, 0);
+    else if (format === "rgb24") out.set(data.subarray(at, at + w * 3), at);
+    else if (format === "bgr24") {
+      for (let o = at; o < at + w * 3; o += 3) {
+        out[o] = data[o + 2];
+        out[o + 1] = data[o + 1];
+        out[o + 2] = data[o];
+      }
+    } else {
+      for (let x = 0, o = at; x < w; x++, o += 3) {
+        out[o] = out[o + 1] = out[o + 2] = data[y * w + x];
+      }
+    }
+  }
+  return out;
+}
+
+/** A scratch buffer reused between calls (conversions are synchronous). */
+let scratch = new Uint8Array(0);
+function scratchOf(bytes: number): Uint8Array {
+  if (scratch.length < bytes) scratch = new Uint8Array(bytes);
+  return scratch.subarray(0, bytes);
+}
+
+/**
+ * The rows of a `height`-row source that a bilinear resize to `dh` rows reads (both
+ * neighbours of every output row), in order.
+ *
+ * @example
+ * ```ts
+ * import { rowsRead } from "@stream-infer/stream-infer";
+ * console.log(rowsRead(6, 2)); // [ 1, 2, 4, 5 ]
+ * ```
+ */
+export function rowsRead(height: number, dh: number): number[] {
+  const ay = cachedAxis(height, dh);
+  const rows = new Set<number>();
+  for (let y = 0; y < dh; y++) rows.add(ay.i0[y]).add(ay.i1[y]);
+  return [...rows].sort((a, b) => a - b);
+}
+
 function yuvToPacked(
   frame: FrameImage,
   format: PackedFormat,
@@ -149,118 +245,26 @@ function yuvToPacked(
   out: Uint8Array,
 ) {
   const { data, width: sw, height: sh } = frame;
-  const c = chromaLayout(frame);
-  const clamped = new Uint8ClampedArray(out.buffer, out.byteOffset, out.byteLength);
-  const rOff = format === "bgr24" ? 2 : 0;
-  const bOff = 2 - rOff;
-  if (dw === sw && dh === sh) {
-    if (format === "gray") {
+  if (format === "gray") {
+    if (dw === sw && dh === sh) {
       for (let i = 0, n = sw * sh; i < n; i++) out[i] = Y_TO_GRAY[data[i]];
-      return;
-    }
-    let o = 0;
-    for (let y = 0; y < sh; y++) {
-      const row = y * sw;
-      const crow = (y >> 1) * c.stride;
-      for (let x = 0; x < sw; x++, o += 3) {
-        const k = crow + (x >> 1) * c.step;
-        const u = data[c.u + k];
-        const v = data[c.v + k];
-        const l = Y_T[data[row + x]];
-        clamped[o + rOff] = l + RV_T[v];
-        clamped[o + 1] = l + GU_T[u] + GV_T[v];
-        clamped[o + bOff] = l + BU_T[u];
-      }
+    } else {
+      const luma = { data: data.subarray(0, sw * sh), width: sw, height: sh, format: "gray" };
+      packedToPacked(luma as FrameImage, "gray", dw, dh, out);
+      for (let i = 0; i < out.length; i++) out[i] = Y_TO_GRAY[out[i]];
     }
     return;
   }
-  // Resized: each output pixel blends its four source pixels, each converted with the chroma
-  // of its own 2x2 block and rounded to 8 bits: what converting the whole frame first (as
-  // ffmpeg does) and resizing it after gives, but computed on the output pixels only.
-  const ax = cachedAxis(sw, dw);
-  const ay = cachedAxis(sh, dh);
-  const px = new Int32Array(12); // R, G, B of the four neighbours
-  const rgbAt = rgbReader(frame);
-  let o = 0;
-  for (let y = 0; y < dh; y++) {
-    const r0 = ay.i0[y];
-    const r1 = ay.i1[y];
-    const fy = ay.w[y];
-    for (let x = 0; x < dw; x++) {
-      const c0 = ax.i0[x];
-      const c1 = ax.i1[x];
-      const fx = ax.w[x];
-      const w00 = (1 - fx) * (1 - fy);
-      const w01 = fx * (1 - fy);
-      const w10 = (1 - fx) * fy;
-      const w11 = fx * fy;
-      if (format === "gray") {
-        clamped[o++] = Y_TO_GRAY[data[r0 * sw + c0]] * w00 + Y_TO_GRAY[data[r0 * sw + c1]] * w01 +
-          Y_TO_GRAY[data[r1 * sw + c0]] * w10 + Y_TO_GRAY[data[r1 * sw + c1]] * w11;
-        continue;
-      }
-      rgbAt(c0, r0, px, 0);
-      rgbAt(c1, r0, px, 3);
-      rgbAt(c0, r1, px, 6);
-      rgbAt(c1, r1, px, 9);
-      for (let k = 0; k < 3; k++) {
-        const value = px[k] * w00 + px[3 + k] * w01 + px[6 + k] * w10 + px[9 + k] * w11;
-        clamped[o + (k === 0 ? rOff : k === 2 ? bOff : 1)] = value;
-      }
-      o += 3;
-    }
-  }
-}
-
-/**
- * Reads one pixel of a frame as R, G, B levels: `read(x, y, out, at)` writes them to
- * `out[at]`, `out[at + 1]`, `out[at + 2]`. A YUV pixel is converted on the way with the chroma
- * of its 2x2 block, to the levels ffmpeg's own `rgb24` output would have; `gray` gives equal
- * levels. For code that samples a few pixels of a frame (a resize, a letterbox) without
- * converting all of it.
- *
- * @example
- * ```ts
- * import { type Frame, rgbReader } from "@stream-infer/stream-infer";
- * const f: Frame = { data: new Uint8Array([126, 126, 126, 126, 128, 128]), width: 2, height: 2, format: "yuv420p", index: 0, source: "main", time: 0 };
- * const rgb = new Int32Array(3);
- * rgbReader(f)(1, 1, rgb, 0);
- * console.log(rgb); // Int32Array(3) [ 128, 128, 128 ]
- * ```
- */
-export function rgbReader(
-  frame: FrameImage,
-): (x: number, y: number, out: Int32Array | Uint8Array, at: number) => void {
-  const { data, width: w, format } = frame;
-  if (format === "gray") {
-    return (x, y, out, at) => {
-      out[at] = out[at + 1] = out[at + 2] = data[y * w + x];
-    };
-  }
-  if (format === "rgb24" || format === "bgr24") {
+  const clamped = new Uint8ClampedArray(out.buffer, out.byteOffset, out.byteLength);
+  if (dw === sw && dh === sh) {
     const r = format === "bgr24" ? 2 : 0;
-    return (x, y, out, at) => {
-      const p = (y * w + x) * 3;
-      out[at] = data[p + r];
-      out[at + 1] = data[p + 1];
-      out[at + 2] = data[p + 2 - r];
-    };
+    for (let y = 0; y < sh; y++) yuvRow(frame, y, clamped, y * sw * 3, r);
+    return;
   }
-  const c = chromaLayout(frame);
-  return (x, y, out, at) => {
-    const k = (y >> 1) * c.stride + (x >> 1) * c.step;
-    const u = data[c.u + k];
-    const v = data[c.v + k];
-    const l = Y_T[data[y * w + x]];
-    out[at] = clamp8(l + RV_T[v]);
-    out[at + 1] = clamp8(l + GU_T[u] + GV_T[v]);
-    out[at + 2] = clamp8(l + BU_T[u]);
-  };
-}
-
-/** Clamps an integer to 0..255. */
-function clamp8(v: number): number {
-  return v <= 0 ? 0 : v >= 255 ? 255 : v;
+  // Resized: the rows the resize reads are converted (as ffmpeg converts them), then resized
+  // as a packed frame: the same as converting the whole frame first.
+  const rgb = convertRows(frame, rowsRead(sh, dh), scratchOf(sw * sh * 3));
+  packedToPacked({ data: rgb, width: sw, height: sh, format: "rgb24" }, format, dw, dh, out);
 }
 
 function packedToPacked(

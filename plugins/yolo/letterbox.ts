@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { channelsOf, frameBytes, InputError, isYuv, PIXEL_FORMATS, rgbReader } from "../../mod.ts";
+import {
+  channelsOf,
+  convertRows,
+  frameBytes,
+  InputError,
+  isYuv,
+  PIXEL_FORMATS,
+} from "../../mod.ts";
 import type { ImageLike, LetterboxResult } from "./types.ts";
 
 const PAD = 114 / 255;
@@ -80,6 +87,20 @@ function resizeTables(
   return t;
 }
 
+/** The source rows a resize reads. */
+function rowsOf(t: ResizeTables, rowBytes: number): number[] {
+  const rows = new Set<number>();
+  for (let y = 0; y < t.y0.length; y++) rows.add(t.y0[y] / rowBytes).add(t.y1[y] / rowBytes);
+  return [...rows];
+}
+
+/** RGB rows of a YUV frame, reused between calls (letterbox is synchronous). */
+let scratch = new Uint8Array(0);
+function scratchOf(bytes: number): Uint8Array {
+  if (scratch.length < bytes) scratch = new Uint8Array(bytes);
+  return scratch.subarray(0, bytes);
+}
+
 /**
  * Checks a network input size, `n` (square) or `[height, width]`, and returns `[height, width]`.
  *
@@ -99,9 +120,9 @@ export function sizeOf(imgsz: number | readonly [number, number]): [number, numb
  * scale)`, centre on a grey (114) canvas, and write RGB planes (NCHW) of values in 0..1.
  * Accepts `bgr24`, `rgb24`, `gray`, `yuv420p` and `nv12` frames. Reuses `out` when it has the
  * right length. A frame that already has the target size is only converted, not resampled. A
- * YUV frame is converted to RGB only where the resize reads it (at most 4 source pixels per
- * output pixel, not the whole frame), with ffmpeg's own arithmetic: the tensor is the very one
- * ffmpeg's `bgr24` frame of the same video gives.
+ * YUV frame is converted to RGB only on the source rows the resize reads (`convertRows`), with
+ * ffmpeg's own arithmetic: the tensor is the very one ffmpeg's `bgr24` frame of the same video
+ * gives.
  *
  * @param frame The frame to convert.
  * @param imgsz Network input size: `n` for square, or `[height, width]`.
@@ -120,7 +141,8 @@ export function letterbox(
   out?: Float32Array,
 ): LetterboxResult {
   const [H, W] = sizeOf(imgsz);
-  const { data, width: sw, height: sh, format } = frame;
+  const { width: sw, height: sh } = frame;
+  let { data, format } = frame;
   if (!PIXEL_FORMATS.includes(format)) {
     throw new InputError(`letterbox: unsupported pixel format ${JSON.stringify(format)}`);
   }
@@ -130,14 +152,22 @@ export function letterbox(
       `letterbox: a ${sw}x${sh} ${format} frame needs ${bytes} bytes (got ${data.length})`,
     );
   }
-  const yuv = isYuv(format);
-  // a YUV frame is read pixel by pixel (rgbReader): its tables index pixels, not bytes
-  const C = yuv ? 1 : channelsOf(format);
   const plane = H * W;
   const tensor = out && out.length === 3 * plane ? out : new Float32Array(3 * plane);
   const scale = Math.min(H / sh, W / sw);
   const nw = Math.min(W, Math.max(1, roundHalfEven(sw * scale)));
   const nh = Math.min(H, Math.max(1, roundHalfEven(sh * scale)));
+  if (isYuv(format)) {
+    // Converted to RGB only on the source rows the resize reads, as ffmpeg converts them: the
+    // tensor is then the very one the bgr24 frame of the same video gives.
+    const rows = nw === sw && nh === sh ? Array.from({ length: sh }, (_, y) => y) : rowsOf(
+      resizeTables(sw, sh, nw, nh, 3),
+      sw * 3,
+    );
+    data = convertRows(frame, rows, scratchOf(sw * sh * 3));
+    format = "rgb24";
+  }
+  const C = channelsOf(format);
   const padX = Math.floor((W - nw) / 2);
   const padY = Math.floor((H - nh) / 2);
 
@@ -165,47 +195,7 @@ export function letterbox(
     }
   }
 
-  if (yuv) {
-    const read = rgbReader(frame);
-    const px = new Int32Array(12);
-    if (nw === sw && nh === sh) {
-      for (let y = 0; y < sh; y++) {
-        let o = (padY + y) * W + padX;
-        for (let x = 0; x < sw; x++, o++) {
-          read(x, y, px, 0);
-          pR[o] = U8_TO_UNIT[px[0]];
-          pG[o] = U8_TO_UNIT[px[1]];
-          pB[o] = U8_TO_UNIT[px[2]];
-        }
-      }
-      return { tensor, scale, padX, padY, width: W, height: H };
-    }
-    // The same weights, in the same order, as the bgr24 path below over the same RGB levels:
-    // the same floats.
-    const t = resizeTables(sw, sh, nw, nh, 1);
-    const { x0, x1, wx } = t;
-    for (let y = 0; y < nh; y++) {
-      const r0 = t.y0[y] / sw;
-      const r1 = t.y1[y] / sw;
-      const a0 = t.wy0[y];
-      const a1 = t.wy1[y];
-      let o = (padY + y) * W + padX;
-      for (let x = 0; x < nw; x++, o++) {
-        const f = wx[x];
-        const w00 = a0 * (1 - f);
-        const w01 = a0 * f;
-        const w10 = a1 * (1 - f);
-        const w11 = a1 * f;
-        read(x0[x], r0, px, 0);
-        read(x1[x], r0, px, 3);
-        read(x0[x], r1, px, 6);
-        read(x1[x], r1, px, 9);
-        pR[o] = px[0] * w00 + px[3] * w01 + px[6] * w10 + px[9] * w11;
-        pG[o] = px[1] * w00 + px[4] * w01 + px[7] * w10 + px[10] * w11;
-        pB[o] = px[2] * w00 + px[5] * w01 + px[8] * w10 + px[11] * w11;
-      }
-    }
-  } else if (nw === sw && nh === sh) {
+  if (nw === sw && nh === sh) {
     // No resampling: convert and transpose only.
     const lut = U8_TO_UNIT;
     for (let y = 0; y < sh; y++) {

@@ -255,9 +255,9 @@ export {
 // Config
 export { loadConfig, parseConfig } from "./src/config/load.ts";
 export {
+  validateConfigFile,
   type ValidateOptions,
   type Validation,
-  validateConfigFile,
 } from "./src/config/validate.ts";
 export { BUILTIN_PLUGINS, builtinPermissions } from "./src/plugin/builtin.ts";
 export type {
@@ -282,3 +282,10 @@ export {
 export { PrometheusExporter, type PrometheusExporterOptions } from "./src/observe/prometheus.ts";
 export { ProgressBar } from "./src/observe/progress.ts";
 export { LOG_LEVELS, type LogLevel, LogObserver, logs, parseLogLevel } from "./src/observe/log.ts";
+
+// The dev web UI (stream-infer serve)
+export { type DevServer, type DevServerOptions, serveDev } from "./src/dev/server.ts";
+export type { AlgoPanel, OutputHook, SourceProgress } from "./src/dev/board.ts";
+export { DevSession } from "./src/dev/session.ts";
+export type { StartRequest } from "./src/dev/settings.ts";
+export { FrameHub, type FrameHubOptions, type Watcher } from "./src/dev/frames.ts";

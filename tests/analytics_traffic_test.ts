@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import type { AlgoRecord } from "../mod.ts";
-import { ROOT, runCli, withTempDir } from "./helpers.ts";
+import { CAR_CLIP, ROOT, runCli, withTempDir } from "./helpers.ts";
 
 const MODEL = Deno.env.get("STREAM_INFER_TEST_MODEL") ?? "";
-const CLIP = `${ROOT}/../shared/media/car-detection.mp4`;
+const CLIP = CAR_CLIP;
 if (!MODEL) {
   console.log(
     "analytics_traffic_test: set STREAM_INFER_TEST_MODEL=/path/to/yolov8n_int8.onnx to run " +

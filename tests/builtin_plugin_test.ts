@@ -4,12 +4,19 @@
  * plugin's declared permissions are granted (printed once) with no `permissions` key.
  */
 import assert from "node:assert/strict";
-import { BUILTIN_PLUGINS, builtinPermissions, fetchPlugin, parseConfig } from "../mod.ts";
+import {
+  type AlgoEvent,
+  BUILTIN_PLUGINS,
+  builtinPermissions,
+  fetchPlugin,
+  Inference,
+  parseConfig,
+} from "../mod.ts";
 import { checkPluginGraph } from "../src/plugin/graph.ts";
 import { resolvePlugin } from "../src/plugin/integrity.ts";
-import { CLI, ROOT, withTempDir, writeText } from "./helpers.ts";
+import { CAR_CLIP, CLI, ROOT, withTempDir, writeText } from "./helpers.ts";
 
-const CLIP = "/work/shared/media/car-detection.mp4";
+const CLIP = CAR_CLIP;
 const MODEL = Deno.env.get("STREAM_INFER_TEST_MODEL");
 
 async function cli(args: string[], cwd: string) {
@@ -96,3 +103,27 @@ Deno.test({
 if (MODEL === undefined) {
   console.warn("builtin_plugin_test: STREAM_INFER_TEST_MODEL is not set: the YOLO test is skipped");
 }
+
+Deno.test({
+  name: "builtin: Inference.loadAlgo('yolo') from code grants the declared permissions",
+  ignore: MODEL === undefined,
+  async fn() {
+    const inference = new Inference(undefined, { log: false });
+    const events: AlgoEvent[] = [];
+    inference.observe({ onAlgo: (e) => void events.push(e) });
+    try {
+      await inference.loadAlgo("yolo", {
+        name: "det",
+        frameCount: 1,
+        frameStep: 1,
+        interval: 1,
+        options: { model: MODEL },
+      });
+      assert.deepEqual(events.map((e) => [e.type, e.message]), [
+        ["granted", `det: granted ffi, read ${MODEL}`],
+      ]);
+    } finally {
+      await inference.dispose();
+    }
+  },
+});

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../mod.ts";
-import { CLI, expectedPlayedFrames, ROOT, withTempDir, writeText } from "./helpers.ts";
+import { CAR_CLIP, CLI, expectedPlayedFrames, ROOT, withTempDir, writeText } from "./helpers.ts";
 
-const CLIP = "/work/shared/media/car-detection.mp4";
+const CLIP = CAR_CLIP;
 
 /** The CLI as a subprocess with extra environment variables. */
 async function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {

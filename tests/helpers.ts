@@ -19,6 +19,8 @@ export const ROOT: string = decodeURIComponent(new URL("..", import.meta.url).pa
 export const CLI: string = `${ROOT}/src/cli/main.ts`;
 /** Absolute path of the fixture plugins. */
 export const FIXTURES: string = `${ROOT}/tests/fixtures`;
+/** The real traffic clip beside the repository (768x432, 12.5 fps, 30 s). */
+export const CAR_CLIP: string = `${ROOT}/../shared/media/car-detection.mp4`;
 
 /** Creates a temp dir, runs `fn` with it and removes it afterwards, whatever happens. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {

@@ -3,12 +3,13 @@
  * frames of car-detection.mp4, `yuv420p` and `nv12` frames give the detections that `bgr24`
  * frames of the same video give: same classes, boxes within 1 px.
  */
+import { CAR_CLIP } from "./helpers.ts";
 import assert from "node:assert/strict";
 import YoloDetector, { type Detection, letterbox } from "../plugins/yolo/mod.ts";
 import { cloneFrame, FFmpegProducer, type Frame, type PixelFormat, probe } from "../mod.ts";
 
 const REAL_MODEL = Deno.env.get("STREAM_INFER_TEST_MODEL") ?? "";
-const CLIP = new URL("../../shared/media/car-detection.mp4", import.meta.url).pathname;
+const CLIP = CAR_CLIP;
 const FRAMES = 25;
 
 if (!REAL_MODEL) {

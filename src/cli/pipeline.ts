@@ -7,12 +7,9 @@
  * @module
  */
 import type { AlgoConfig, PipelineConfig } from "../config/types.ts";
-import { PluginError } from "../errors.ts";
 import { type LogLevel, LogObserver, logs } from "../observe/log.ts";
 import type { Mode } from "../observe/observer.ts";
 import { ProgressBar } from "../observe/progress.ts";
-import { builtinPermissions } from "../plugin/builtin.ts";
-import { describePermissions, mergePermissions, permissionHint } from "../plugin/grants.ts";
 import { Dispatcher } from "../run/dispatcher.ts";
 import { Inference } from "../run/inference.ts";
 import { CountsSummary } from "../run/analytics_summary.ts";
@@ -154,25 +151,11 @@ export class Pipeline {
   }
 
   /**
-   * Loads one algo entry. A built-in plugin gets the permissions it declares (printed once);
-   * a plugin that lacked a permission fails with the config key to add.
+   * Loads one algo entry (a built-in plugin's grants and a missing permission's hint are
+   * `loadAlgo`'s).
    */
   async #loadAlgo({ plugin, ...entry }: AlgoConfig): Promise<void> {
-    const label = entry.name ?? plugin;
-    const declared = await builtinPermissions(plugin, entry.options);
-    if (declared) {
-      entry.permissions = mergePermissions(entry.permissions, declared);
-      const granted = describePermissions(declared);
-      if (granted) this.log("info", `stream-infer: ${label}: granted ${granted}`);
-    }
-    try {
-      // track/input: typed by the analytics fragment once it is plugged into the schema
-      await this.inference.loadAlgo(plugin, entry as Parameters<Inference["loadAlgo"]>[1]);
-    } catch (e) {
-      const hint = permissionHint(String((e as Error)?.message ?? e), label);
-      if (hint) throw new PluginError(hint, { cause: e });
-      throw e;
-    }
+    await this.inference.loadAlgo(plugin, entry as Parameters<Inference["loadAlgo"]>[1]);
   }
 
   /** Ends the dispatcher's sinks and the inference. */

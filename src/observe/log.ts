@@ -107,7 +107,9 @@ export class LogObserver implements RunObserver {
 
   /** Prints algorithm warnings, restarts and disabling. */
   onAlgo(event: AlgoEvent): void {
-    if (!logs(this.#level, event.type === "disabled" ? "error" : "warn")) return;
+    const level = event.type === "disabled" ? "error" : event.type === "granted" ? "info" : "warn";
+    if (!logs(this.#level, level)) return;
+    if (event.type === "granted") return this.#write(`stream-infer: ${event.message}`);
     if (event.type === "warning") {
       const plain = event.message.replace(/^\[instance \d+\] /, "");
       if (this.#warned.has(plain)) return;

@@ -75,11 +75,12 @@ export interface SourceEvent {
 }
 
 /** The kinds of {@link AlgoEvent}. */
-export type AlgoEventType = "warning" | "restart" | "disabled";
+export type AlgoEventType = "granted" | "warning" | "restart" | "disabled";
 
 /**
- * Something that happened to a loaded algorithm: a warning while loading it (an unpinned
- * remote plugin, a worker without a sandbox), a worker restarted after a crash or a timeout,
+ * Something that happened to a loaded algorithm: the permissions a built-in plugin declared
+ * and was granted, a warning while loading it (an unpinned remote plugin, a worker without a
+ * sandbox), a worker restarted after a crash or a timeout,
  * or the algorithm disabled after repeated failures.
  *
  * @example
@@ -191,8 +192,9 @@ export interface RunObserver {
   /** A realtime tick was skipped because the algorithm's pool stayed busy. */
   onSkip?(skip: SkippedRun): void;
   /**
-   * A record: a run's result or error. Offline, records of one source come in frame order;
-   * realtime, as runs finish. Awaited, so a slow observer slows the run (keep it quick, or
+   * A record: a run's result or error, after the record stages (tracking, crops, analytics),
+   * or a record added with `emit`. Records of one source and algorithm come in frame order, in
+   * both modes (realtime reorders runs that finish out of order). Awaited, so a slow observer slows the run (keep it quick, or
    * queue the work).
    */
   onRecord?(record: AlgoRecord, timing: RunTiming): void | Promise<void>;

@@ -9,6 +9,8 @@ import { type AlgoRunner, InlineRunner } from "../algo/runner.ts";
 import { errorMessage, InputError, PluginError } from "../errors.ts";
 import { checkPluginGraph } from "../plugin/graph.ts";
 import { fetchPlugin, loadPlugin } from "../plugin/load.ts";
+import { builtinPermissions } from "../plugin/builtin.ts";
+import { describePermissions, mergePermissions, permissionHint } from "../plugin/grants.ts";
 import { Schedule } from "../schedule/schedule.ts";
 import { WorkerRunner } from "../worker/runner.ts";
 import type { AlgoEvent } from "../observe/observer.ts";
@@ -30,7 +32,9 @@ export interface LoadContext {
 /**
  * Validates the schedule, starts the algorithm's runners and calls `init` on each; returns
  * the pool. Throws {@link InputError} for bad options and {@link PluginError} when the plugin
- * cannot be loaded or its `init` fails (every runner started is then ended).
+ * cannot be loaded or its `init` fails (every runner started is then ended). A built-in
+ * plugin (`yolo`, `motion`) gets the permissions it declares, announced as a `granted` event;
+ * a plugin that lacked a permission fails with the `permissions` key to add.
  */
 export async function loadPool(
   algo: AlgoLike | string | URL,
@@ -39,6 +43,32 @@ export async function loadPool(
 ): Promise<AlgoPool> {
   const plugin = typeof algo === "string" || algo instanceof URL ? String(algo) : undefined;
   const label = options.name ?? plugin ?? (algo as AlgoLike).name ?? "algo";
+  const declared = plugin === undefined
+    ? undefined
+    : await builtinPermissions(plugin, options.options);
+  if (declared) {
+    options = { ...options, permissions: mergePermissions(options.permissions, declared) };
+    const granted = describePermissions(declared);
+    if (granted) {
+      context.onEvent({ algo: label, type: "granted", message: `${label}: granted ${granted}` });
+    }
+  }
+  try {
+    return await loadGranted(algo, plugin, label, options, context);
+  } catch (e) {
+    const hint = permissionHint(errorMessage(e), label);
+    if (hint) throw new PluginError(hint, { cause: e });
+    throw e;
+  }
+}
+
+async function loadGranted(
+  algo: AlgoLike | string | URL,
+  plugin: string | undefined,
+  label: string,
+  options: LoadAlgoOptions,
+  context: LoadContext,
+): Promise<AlgoPool> {
   const schedule = new Schedule(options, label);
   checkSpanBudget({ name: label, schedule }, context.ringBudget);
   const instances = options.instances ?? 1;

@@ -13,8 +13,8 @@
  *   deno task bench:analytics [--frames=N] [--seconds=S] [--rounds=N] [--only=stages|pipeline]
  *     [--write]
  *
- * The model is `STREAM_INFER_TEST_MODEL` (default /work/shared/models/yolov8n_int8.onnx), the
- * clip `STREAM_INFER_BENCH_CLIP` (default /work/shared/media/car-detection.mp4). `--write`
+ * The model is `STREAM_INFER_TEST_MODEL` (default ../shared/models/yolov8n_int8.onnx), the
+ * clip `STREAM_INFER_BENCH_CLIP` (default ../shared/media/car-detection.mp4). `--write`
  * rewrites the "## Tracking and analytics" section of BENCHMARKS.md.
  *
  * @module
@@ -32,11 +32,11 @@ import { Observers } from "../src/observe/fanout.ts";
 import { RecordFlow } from "../src/run/flow.ts";
 import { RunStages } from "../src/run/stages.ts";
 import { loadAverage, machine, median, writeSection } from "./report.ts";
-import { run as runBinary } from "./tools.ts";
+import { CAR_CLIP, run as runBinary, TEST_MODEL } from "./tools.ts";
 
 const SECTION = "## Tracking and analytics";
-const MODEL = Deno.env.get("STREAM_INFER_TEST_MODEL") ?? "/work/shared/models/yolov8n_int8.onnx";
-const CLIP = Deno.env.get("STREAM_INFER_BENCH_CLIP") ?? "/work/shared/media/car-detection.mp4";
+const MODEL = TEST_MODEL;
+const CLIP = CAR_CLIP;
 const YOLO = new URL("../plugins/yolo/mod.ts", import.meta.url);
 
 const LINES: AnalyticsOptions[] = [

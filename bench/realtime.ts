@@ -631,7 +631,7 @@ async function main(): Promise<void> {
       "",
       "```sh",
       "# print the tables; --write also rewrites this section",
-      `${model ? `STREAM_INFER_TEST_MODEL=${model} ` : ""}${command}`,
+      `${model ? "STREAM_INFER_TEST_MODEL=path/to/yolov8n_int8.onnx " : ""}${command}`,
       "```",
       "",
       `Measured ${new Date().toISOString().slice(0, 10)} on:`,

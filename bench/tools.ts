@@ -91,9 +91,13 @@ export async function cachedClip(ffmpeg: string, name: string, args: string[]): 
   return path;
 }
 
-/** The Python original's clip: /work/shared/media/car-detection.mp4 (`STREAM_INFER_BENCH_CLIP`). */
+/** The Python original's clip, `../shared/media/car-detection.mp4` beside the repository (`STREAM_INFER_BENCH_CLIP`). */
 export const CAR_CLIP: string = Deno.env.get("STREAM_INFER_BENCH_CLIP") ??
   new URL("../../shared/media/car-detection.mp4", import.meta.url).pathname;
+
+/** The YOLO model: `STREAM_INFER_TEST_MODEL`, else `../shared/models/yolov8n_int8.onnx` beside the repository. */
+export const TEST_MODEL: string = Deno.env.get("STREAM_INFER_TEST_MODEL") ??
+  new URL("../../shared/models/yolov8n_int8.onnx", import.meta.url).pathname;
 
 /**
  * The car clip upscaled (bicubic) to `width`x`height` at `fps`, H.264 veryfast, made once (see

@@ -36,8 +36,9 @@
  *   deno run -A --unstable-worker-options bench/yolo_offline.ts [--write] [--repeats=N]
  *     [--configs=default,i2,spin-run,t1,nospin,t2] [--frames=N] [--only=bare,serial,pipeline]
  *
- * The model is `STREAM_INFER_TEST_MODEL` (default /work/shared/models/yolov8n_int8.onnx if it
- * exists), the clip `STREAM_INFER_BENCH_CLIP` (default /work/shared/media/car-detection.mp4).
+ * The model is `STREAM_INFER_TEST_MODEL` (default ../shared/models/yolov8n_int8.onnx beside the
+ * repository, if it exists), the clip `STREAM_INFER_BENCH_CLIP` (default
+ * ../shared/media/car-detection.mp4).
  * `--frames=N` uses the clip's first N frames (a stream copy in the temp dir) for quick runs.
  * `--write` rewrites the "## YOLO offline" section of BENCHMARKS.md (whole clip only).
  *
@@ -53,10 +54,10 @@ import YoloDetector, {
 } from "../plugins/yolo/mod.ts";
 import { BareWorker } from "./fixtures/bare_client.ts";
 import { loadAverage, machine, median, writeSection } from "./report.ts";
-import { ffmpegBytes, isFile } from "./tools.ts";
+import { CAR_CLIP, ffmpegBytes, isFile, TEST_MODEL } from "./tools.ts";
 
-const DEFAULT_MODEL = "/work/shared/models/yolov8n_int8.onnx";
-const DEFAULT_CLIP = "/work/shared/media/car-detection.mp4";
+const DEFAULT_MODEL = TEST_MODEL;
+const DEFAULT_CLIP = CAR_CLIP;
 const PLUGIN = new URL("../plugins/yolo/mod.ts", import.meta.url);
 const SECTION = "## YOLO offline";
 const BENCHMARKS_MD = new URL("../BENCHMARKS.md", import.meta.url);

@@ -14,32 +14,12 @@ import {
 } from "../mod.ts";
 import { checkPluginGraph } from "../src/plugin/graph.ts";
 import { resolvePlugin } from "../src/plugin/integrity.ts";
-import { CAR_CLIP, CLI, ROOT, withTempDir, writeText } from "./helpers.ts";
+import { CAR_CLIP, runCli, withTempDir, writeText } from "./helpers.ts";
 
 const CLIP = CAR_CLIP;
 const MODEL = Deno.env.get("STREAM_INFER_TEST_MODEL");
 
-async function cli(args: string[], cwd: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-worker-options",
-      "--quiet",
-      "--config",
-      `${ROOT}/deno.json`,
-      CLI,
-      ...args,
-    ],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
-}
+const cli = (args: string[], cwd: string) => runCli(args, { cwd });
 
 Deno.test("builtin: the names resolve to the package's own plugin modules", async () => {
   assert.deepEqual([...BUILTIN_PLUGINS], ["yolo", "motion"]);

@@ -6,32 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../mod.ts";
-import { CAR_CLIP, CLI, expectedPlayedFrames, ROOT, withTempDir, writeText } from "./helpers.ts";
+import { CAR_CLIP, expectedPlayedFrames, ROOT, runCli, withTempDir, writeText } from "./helpers.ts";
 
 const CLIP = CAR_CLIP;
 
-/** The CLI as a subprocess with extra environment variables. */
-async function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-worker-options",
-      "--quiet",
-      "--config",
-      `${ROOT}/deno.json`,
-      CLI,
-      ...args,
-    ],
-    cwd: options.cwd ?? ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...options.env },
-  }).output();
-  const text = new TextDecoder();
-  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
-}
+const cli = runCli;
 
 /** A plugin that imports nothing and returns its options (so a test sees resolved paths). */
 const ECHO_PLUGIN = `export default class Echo {

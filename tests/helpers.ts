@@ -209,8 +209,14 @@ export interface CliOutput {
   stderr: string;
 }
 
-/** Runs `deno run -A src/cli/main.ts ...args` as a subprocess (cwd: the project root by default). */
-export async function runCli(args: string[], options: { cwd?: string } = {}): Promise<CliOutput> {
+/**
+ * Runs `deno run -A src/cli/main.ts ...args` as a subprocess (cwd: the project root by default;
+ * `env`: extra environment variables).
+ */
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliOutput> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -226,7 +232,7 @@ export async function runCli(args: string[], options: { cwd?: string } = {}): Pr
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
   }).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };

@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { colorFor } from "../src/draw/color.ts";
-import { ffmpeg, ROOT, withTempDir } from "./helpers.ts";
+import { assertOneLineError, ffmpeg, ROOT, runCli, withTempDir } from "./helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = (() => {
@@ -369,4 +369,28 @@ Deno.test({
       }
     });
   },
+});
+
+Deno.test("serve: --help, and bad arguments as one-line errors (exit 2)", async () => {
+  const help = await runCli(["serve", "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: stream-infer serve \[CONFIG\.yaml\]/);
+  assert.match(help.stdout, /--token T/);
+  assert.match((await runCli(["help"])).stdout, /stream-infer serve \[CONFIG\.yaml\]/);
+  const cases: [string[], RegExp][] = [
+    [
+      ["serve", "--host", "0.0.0.0", "--port", "0"],
+      /non-loopback address requires a token \(--token\)/,
+    ],
+    [["serve", "--port", "http"], /--port must be an integer/],
+    [["serve", "--start"], /--start needs a CONFIG\.yaml/],
+    [["serve", "/nonexistent/p.yaml"], /nonexistent\/p\.yaml/],
+    [["serve", "a.yaml", "b.yaml"], /at most one CONFIG\.yaml/],
+    [["serve", "--max-fps", "0"], /--max-fps must be a number > 0/],
+  ];
+  for (const [args, message] of cases) {
+    const out = await runCli(args);
+    assert.equal(out.code, 2, `${args.join(" ")}: ${out.stderr}`);
+    assert.match(assertOneLineError(out), message);
+  }
 });

@@ -176,6 +176,7 @@ Deno.test("dev server: bad input answers a one-line error and the server keeps s
       [{ sources: [{ url: good }], plugins: [`${dir}/no_plugin.ts`] }, /no_plugin\.ts/],
       [{ sources: [{ url: good }], plugins: ["nosuchbuiltin"] }, /nosuchbuiltin/],
       [{ sources: [] }, /at least one source/],
+      [{}, /no source: give a path or URL/],
       [{ sources: [{ url: "a.mp4" }], width: "wide" }, /width must be a number/],
       [{ sources: [{ url: "a.mp4" }], format: "cmyk" }, /format/],
     ];

@@ -146,6 +146,9 @@ export class DevSession implements ControlTarget {
         // the lines are those of the merged settings, not of the file: keep the key's message
         throw new InputError(errorMessage(e).replace(/^.*?:\d+: /, "settings: "));
       }
+      if (config.sources.length === 0) {
+        throw new InputError("no source: give a path or URL (or 'source:' in the config)");
+      }
       pipeline = new Pipeline(config, {
         mode,
         position: config.position,

@@ -90,8 +90,7 @@ Deno.test("DeliveryQueue: close gives up after closeTimeout, aborting the send i
 Deno.test("DeliveryQueue: an item pushed as the sender loop ends is still sent", async () => {
   for (let depth = 0; depth < 12; depth++) {
     const sent: number[] = [];
-    let queue!: DeliveryQueue<number>;
-    queue = new DeliveryQueue<number>({
+    const queue: DeliveryQueue<number> = new DeliveryQueue<number>({
       send: (batch) => {
         sent.push(...batch);
         if (batch[0] === 0) {

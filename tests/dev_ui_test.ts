@@ -3,10 +3,12 @@
 /**
  * The dev web UI in real Chromium (Debian's /usr/bin/chromium driven by npm playwright-core;
  * no browser is downloaded). The server is the CLI's `serve` command in a subprocess. Checked
- * in the page: the live frame changes, a results panel fills, the progress moves, stop works
+ * in the page: the live frame changes, a results panel fills, the chart and the metrics show,
+ * the progress moves, stop works
  * and no ffmpeg is left; closing the tab ends its encoder; two sources show two live tiles, a
  * third is added and one removed while running; a line drawn on the frame shows on the live
- * overlay and is saved into the YAML with its comments kept; a missing file shows an error.
+ * overlay and is saved into the YAML with its comments kept, and its counter shows after the
+ * next run; a missing file shows an error.
  * Screenshots go to out/ui/ (and docs/ui.png for the README, with STREAM_INFER_UI_SHOT=1).
  */
 import assert from "node:assert/strict";
@@ -195,6 +197,12 @@ Deno.test({
         // a results panel fills
         const output = page.locator('.panel[data-algo="motion"] .output');
         await until("a result", async () => /score/.test((await output.textContent()) ?? ""));
+        // the timeline chart (uPlot) and the metrics
+        assert.equal(await page.locator('.panel[data-algo="motion"] .uplot canvas').count(), 1);
+        await until(
+          "metrics",
+          async () => Number(await page.textContent('[data-metric="fps"]')) > 0,
+        );
         // the progress moves
         const bar = page.locator('.tile[data-source="main"] progress');
         const p0 = Number(
@@ -299,6 +307,19 @@ Deno.test({
         // stop from the page: no ffmpeg left
         await other.click("#stop");
         await until("stopped", async () => (await other.textContent("#status")) === "stopped");
+        await until("no ffmpeg left", async () => (await ffmpegChildren(serverPid)).length === 0);
+        // the saved line counts from the next start: its counter shows once the run ends
+        await other.click("#start");
+        await until(
+          "running again",
+          async () => (await other.textContent("#status"))?.startsWith("running"),
+        );
+        const again = other.locator('.panel[data-algo="motion"] .output');
+        await until("a result again", async () => /score/.test((await again.textContent()) ?? ""));
+        await other.click("#stop");
+        const counter = other.locator('.counter[data-analytics="gate"]');
+        await until("the line's counter", async () => (await counter.count()) === 1);
+        assert.match((await counter.textContent()) ?? "", /^gatein \d+  out \d+$/);
         await until("no ffmpeg left", async () => (await ffmpegChildren(serverPid)).length === 0);
       } finally {
         await browser.close();

@@ -10,6 +10,7 @@ let state = null;
 let formFilled = false;
 let drawing = null; // { source, points: [[x, y]] } while the editor collects points
 let errorShown = "";
+let lastRunError; // the state's error last seen
 
 async function api(method, path, body) {
   const response = await fetch(path, {
@@ -268,7 +269,11 @@ function render(s) {
   $("stop").disabled = !s.running;
   $("frames").hidden = !$("show-frames").checked;
   $("results").hidden = !$("show-results").checked;
-  if (s.error && !errorShown) showError(s.error);
+  // a run's own error (a source that failed later, say), shown once when it is new
+  if (s.error !== lastRunError) {
+    lastRunError = s.error;
+    if (s.error) showError(s.error);
+  }
   renderTiles(s);
   renderPanels(s);
   renderMetrics(s);

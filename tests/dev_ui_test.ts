@@ -319,7 +319,7 @@ Deno.test({
         await other.click("#stop");
         const counter = other.locator('.counter[data-analytics="gate"]');
         await until("the line's counter", async () => (await counter.count()) === 1);
-        assert.match((await counter.textContent()) ?? "", /^gatein \d+  out \d+$/);
+        assert.match((await counter.textContent()) ?? "", /^gatein \d+ {2}out \d+$/);
         await until("no ffmpeg left", async () => (await ffmpegChildren(serverPid)).length === 0);
       } finally {
         await browser.close();

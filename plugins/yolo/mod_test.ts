@@ -12,6 +12,7 @@ Deno.test("plugins/yolo/mod.ts: the detector is the default export, the helpers 
     "letterbox",
     "nms",
     "parseNames",
+    "permissions",
     "readOnnxMetadata",
     "yoloSessionOptions",
   ]);

@@ -149,3 +149,31 @@ Deno.test("splitJpegs: images cut across chunks, markers in the header skipped b
     assert.equal(second.rest.length, 0);
   }
 });
+
+Deno.test("frame hub: the annotate hook draws on the watched frames only, on copies", async () => {
+  let calls = 0;
+  const hub = new FrameHub({
+    maxFps: 1000,
+    annotator: {
+      annotate: ({ canvas }) => {
+        calls++;
+        canvas.line(0, 0, 63, 0, [255, 255, 255], 1);
+      },
+    },
+  });
+  const unwatched = frame(0);
+  hub.onFrame(unwatched, []);
+  assert.equal(calls, 0);
+  const watcher = hub.watch("main");
+  const next = watcher.next();
+  for (let i = 0; hub.images === 0 && i < 500; i++) {
+    const f = frame(i);
+    hub.onFrame(f, []);
+    assert.ok(f.data.every((v) => v === f.data[0]), "the played frame is not drawn on");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(await next);
+  assert.ok(calls > 0);
+  watcher.close();
+  await hub.close();
+});

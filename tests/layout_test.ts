@@ -89,8 +89,9 @@ Deno.test("layout: folders of src/ import only downwards (docs/architecture.md)"
       "plugin",
       "algo",
     ],
-    dev: ["cli", "config", "control", "observe", "draw", "analytics", "source"],
+    dev: ["config", "control", "observe", "draw", "analytics", "source"],
     config: [
+      "run",
       "control",
       "observe",
       "sinks",

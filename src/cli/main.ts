@@ -23,7 +23,7 @@ import { loadConfig } from "../config/load.ts";
 import type { PipelineConfig } from "../config/types.ts";
 import { validateConfigFile } from "../config/validate.ts";
 import { COMMAND_HELP, HELP, wantsHelp } from "./help.ts";
-import { Pipeline } from "./pipeline.ts";
+import { Pipeline } from "../config/pipeline.ts";
 import { videoSummary } from "../video/config.ts";
 import { serveCommand } from "../dev/command.ts";
 import { formatSummary } from "./summary.ts";

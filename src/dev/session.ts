@@ -10,7 +10,7 @@
  */
 import { parseDocument, stringify } from "yaml";
 import type { AnalyticsOptions } from "../analytics/config.ts";
-import { Pipeline } from "../cli/pipeline.ts";
+import { Pipeline } from "../config/pipeline.ts";
 import { parseConfig } from "../config/load.ts";
 import type { PipelineConfig } from "../config/types.ts";
 import type { ControlTarget } from "../control/server.ts";

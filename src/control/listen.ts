@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { InputError } from "../errors.ts";
-import { HttpError } from "./http.ts";
+import { errorMessage, InputError } from "../errors.ts";
+import { failure, HttpError, oneLine } from "./http.ts";
 
 /** The port the control API listens on when `listen` names none. */
 export const DEFAULT_CONTROL_PORT = 8600;
@@ -167,4 +167,57 @@ export function requestGuard(
       throw new HttpError(401, "wrong bearer token", challenge);
     }
   };
+}
+
+/** A server {@link listenOn} started, and the URL it answers on. */
+export interface Listening {
+  /** The Deno server. */
+  server: Deno.HttpServer<Deno.NetAddr>;
+  /** `http://host:port` (IPv6 hosts in brackets). */
+  url: string;
+}
+
+/**
+ * Serves `handler` on `address` (the control API and the dev UI alike). A port in use or an
+ * address that cannot be bound is an {@link InputError} naming `label` and the address; a
+ * handler that throws answers 500 with a one-line JSON error.
+ *
+ * @example
+ * ```ts
+ * import { listenOn, parseListen } from "./listen.ts";
+ * const { server, url } = listenOn(parseListen("127.0.0.1:0"), () => new Response("ok"), "demo");
+ * console.log(url);
+ * await server.shutdown();
+ * ```
+ */
+export function listenOn(
+  address: ListenAddress,
+  handler: Deno.ServeHandler<Deno.NetAddr>,
+  label: string,
+  signal?: AbortSignal,
+): Listening {
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: address.hostname,
+      port: address.port,
+      signal,
+      onListen() {},
+      onError: (e) => failure(500, errorMessage(e)),
+    }, handler);
+  } catch (e) {
+    const where = `${address.hostname}:${address.port}`;
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new InputError(`${label}: cannot listen on ${where}: address in use`, { cause: e });
+    }
+    if (e instanceof Deno.errors.AddrNotAvailable || e instanceof Deno.errors.PermissionDenied) {
+      throw new InputError(`${label}: cannot listen on ${where}: ${oneLine(errorMessage(e))}`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  const hostname = server.addr.hostname;
+  const urlHost = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return { server, url: `http://${urlHost}:${server.addr.port}` };
 }

@@ -24,8 +24,14 @@ import { errorMessage, InputError } from "../errors.ts";
 import type { Metrics, SourceMetrics, SourceState } from "../observe/metrics.ts";
 import type { Player } from "../source/player.ts";
 import { parseSourceSpec, SOURCE_ID, type SourceSpec } from "../source/spec.ts";
-import { failure, HttpError, json, oneLine, readBody } from "./http.ts";
-import { DEFAULT_CONTROL_PORT, type ListenAddress, parseListen, requestGuard } from "./listen.ts";
+import { failure, HttpError, json, readBody } from "./http.ts";
+import {
+  DEFAULT_CONTROL_PORT,
+  type ListenAddress,
+  listenOn,
+  parseListen,
+  requestGuard,
+} from "./listen.ts";
 
 export {
   DEFAULT_CONTROL_HOST,
@@ -368,34 +374,11 @@ export function controlHandler(
 export function serveControl(options: ControlOptions): ControlServer {
   const address = parseListen(options.listen ?? String(DEFAULT_CONTROL_PORT), options.token);
   const handle = controlHandler(options, address);
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve({
-      hostname: address.hostname,
-      port: address.port,
-      signal: options.signal,
-      onListen() {},
-      onError: (e) => failure(500, errorMessage(e)),
-    }, handle);
-  } catch (e) {
-    const where = `${address.hostname}:${address.port}`;
-    if (e instanceof Deno.errors.AddrInUse) {
-      throw new InputError(`control: cannot listen on ${where}: address in use`, { cause: e });
-    }
-    if (e instanceof Deno.errors.AddrNotAvailable || e instanceof Deno.errors.PermissionDenied) {
-      throw new InputError(`control: cannot listen on ${where}: ${oneLine(errorMessage(e))}`, {
-        cause: e,
-      });
-    }
-    throw e;
-  }
-  const hostname = server.addr.hostname;
-  const port = server.addr.port;
-  const urlHost = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const { server, url } = listenOn(address, handle, "control", options.signal);
   return {
-    url: `http://${urlHost}:${port}`,
-    hostname,
-    port,
+    url,
+    hostname: server.addr.hostname,
+    port: server.addr.port,
     finished: server.finished,
     shutdown: () => server.shutdown(),
   };

@@ -7,7 +7,7 @@
  */
 import { errorMessage } from "../errors.ts";
 import { type Frame, frameBytes, type PixelFormat } from "../frame.ts";
-import { locateFfmpeg } from "../source/ffmpeg.ts";
+import { locateFfmpeg, rawVideoInput } from "../source/ffmpeg.ts";
 
 /**
  * Options of {@link JpegEncoder}.
@@ -116,19 +116,8 @@ export class JpegEncoder {
   /** Spawns ffmpeg. Throws when ffmpeg cannot be found. */
   constructor(options: JpegOptions) {
     this.options = { ...options };
-    const { width, height, format } = options;
     const args = [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      format,
-      "-s",
-      `${width}x${height}`,
-      "-i",
-      "pipe:0",
+      ...rawVideoInput(options),
       "-f",
       "image2pipe",
       "-flush_packets",

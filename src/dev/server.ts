@@ -24,7 +24,7 @@ import type { AnnotateHook } from "../draw/annotator.ts";
 import { errorMessage, InputError, StreamInferError } from "../errors.ts";
 import { controlHandler } from "../control/server.ts";
 import { failure, HttpError, json, readBody } from "../control/http.ts";
-import { parseListen, requestGuard } from "../control/listen.ts";
+import { listenOn, parseListen, requestGuard } from "../control/listen.ts";
 import { PrometheusExporter } from "../observe/prometheus.ts";
 import { type OutputHook, ResultsBoard } from "./board.ts";
 import { checkShape, saveShape } from "./editor.ts";
@@ -224,21 +224,7 @@ export function serveDev(options: DevServerOptions = {}): DevServer {
     }
   }
 
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve({
-      hostname: address.hostname,
-      port: address.port,
-      onListen() {},
-      onError: (e) => failure(500, errorMessage(e)),
-    }, handle);
-  } catch (e) {
-    const where = `${address.hostname}:${address.port}`;
-    if (e instanceof Deno.errors.AddrInUse) {
-      throw new InputError(`serve: cannot listen on ${where}: address in use`, { cause: e });
-    }
-    throw new InputError(`serve: cannot listen on ${where}: ${errorMessage(e)}`, { cause: e });
-  }
+  const { server, url } = listenOn(address, handle, "serve");
   let closing: Promise<void> | undefined;
   const shutdown = () =>
     closing ??= (async () => {
@@ -247,13 +233,11 @@ export function serveDev(options: DevServerOptions = {}): DevServer {
       await server.shutdown();
     })();
   options.signal?.addEventListener("abort", () => void shutdown(), { once: true });
-  const hostname = server.addr.hostname;
-  const urlHost = hostname.includes(":") ? `[${hostname}]` : hostname;
   if (options.start) {
     session.start({}).catch((e) => board.note(`start: ${errorMessage(e)}`));
   }
   return {
-    url: `http://${urlHost}:${server.addr.port}`,
+    url,
     port: server.addr.port,
     session,
     hub,

@@ -148,3 +148,34 @@ export async function runTool(
     stderr: decoder.decode(out.stderr),
   };
 }
+
+/**
+ * The ffmpeg arguments that read raw frames of one size and pixel format from stdin, as the
+ * encoders (recorder, restream, snapshots, the dev UI's JPEGs) feed them: `-hide_banner
+ * -loglevel error -f rawvideo -pix_fmt F -s WxH [-r FPS] -i pipe:0`.
+ *
+ * @example
+ * ```ts
+ * import { rawVideoInput } from "./ffmpeg.ts";
+ * const args = [...rawVideoInput({ width: 640, height: 360, format: "bgr24" }, 25), "out.mp4"];
+ * ```
+ */
+export function rawVideoInput(
+  frame: { width: number; height: number; format: string },
+  fps?: number,
+): string[] {
+  return [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    frame.format,
+    "-s",
+    `${frame.width}x${frame.height}`,
+    ...(fps === undefined ? [] : ["-r", String(fps)]),
+    "-i",
+    "pipe:0",
+  ];
+}

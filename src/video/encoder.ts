@@ -25,7 +25,7 @@
  */
 import { errorMessage } from "../errors.ts";
 import { type Frame, frameBytes, type PixelFormat } from "../frame.ts";
-import { locateFfmpeg } from "../source/ffmpeg.ts";
+import { locateFfmpeg, rawVideoInput } from "../source/ffmpeg.ts";
 
 /**
  * Options of {@link FrameEncoder}.
@@ -255,19 +255,7 @@ export class FrameEncoder {
     const { width, height, format, fps } = this.options;
     const binary = locateFfmpeg(this.options.ffmpeg);
     const args = [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      format,
-      "-s",
-      `${width}x${height}`,
-      "-r",
-      String(fps),
-      "-i",
-      "pipe:0",
+      ...rawVideoInput({ width, height, format }, fps),
       // H.264 in 4:2:0 needs even sides
       ...(width % 2 || height % 2 ? ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"] : []),
       ...this.options.output,

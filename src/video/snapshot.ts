@@ -15,7 +15,7 @@ import { errorMessage } from "../errors.ts";
 import { type Frame, frameBytes, positionOf } from "../frame.ts";
 import type { RunObserver, SourceEvent } from "../observe/observer.ts";
 import type { AlgoRecord } from "../record.ts";
-import { locateFfmpeg } from "../source/ffmpeg.ts";
+import { locateFfmpeg, rawVideoInput } from "../source/ffmpeg.ts";
 import { Annotation } from "./annotation.ts";
 import { matches, type When } from "./when.ts";
 
@@ -171,17 +171,7 @@ function safe(id: string): string {
 export async function encodeJpeg(frame: Frame, path: string, ffmpeg?: string): Promise<void> {
   const child = new Deno.Command(locateFfmpeg(ffmpeg), {
     args: [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      frame.format,
-      "-s",
-      `${frame.width}x${frame.height}`,
-      "-i",
-      "pipe:0",
+      ...rawVideoInput(frame),
       "-frames:v",
       "1",
       "-q:v",

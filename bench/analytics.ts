@@ -206,8 +206,7 @@ async function main(): Promise<void> {
     SECTION,
     "",
     `Command: \`${command.replace(/ --write/, "")}\`; ${new Date().toISOString().slice(0, 10)}; ` +
-    `load average ${loadAverage().toFixed(2)} at the end. Provisional: the machine was shared ` +
-    "with other jobs.",
+    `load average ${loadAverage().toFixed(2)} at the end.`,
     "",
     ...(await machine(ffmpeg, [`- model: ${MODEL.split("/").pop()}`])),
     "",

@@ -114,9 +114,7 @@ const section = [
   `Measured ${new Date().toISOString().slice(0, 10)} on:`,
   "",
   ...(await machine("ffmpeg", [
-    `- 1-minute load average before / after: ${loadBefore.toFixed(2)} / ${
-      loadAfter.toFixed(2)
-    } (the machine is shared with other work)`,
+    `- 1-minute load average before / after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)}`,
   ])),
   "",
   `${frames} frames after 30 warm-up frames; each frame has 20 boxes (thickness 3), labels` +

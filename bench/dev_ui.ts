@@ -165,7 +165,7 @@ const section = [
   "deno task bench:ui --write    # also rewrites it",
   "```",
   "",
-  `Measured ${new Date().toISOString().slice(0, 10)} on (provisional: the machine is shared):`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on:`,
   "",
   ...await machine(ffmpeg, [
     `- 1-minute load average before / after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)}`,

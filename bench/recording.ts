@@ -204,7 +204,6 @@ if (values.write) {
     "",
     ...(await machine(ffmpeg, [
       `- 1-minute load average before / after the runs: ${f2(loadBefore)} / ${f2(loadAfter)}`,
-      "- the machine was shared with other jobs during the run",
     ])),
     "",
     table,

@@ -280,8 +280,6 @@ const lines = [
     `- 1-minute load average before / after the runs: ${fmt(loadBefore, 2)} / ${fmt(loadAfter, 2)}`,
   ])),
   "",
-  "Provisional: measured while other work shared the machine; to be re-run in a quiet window.",
-  "",
   "| setting | value |",
   "| --- | --- |",
   `| pipeline | realtime \`Inference\`, a ${SECONDS} s ${FPS} fps 64x48 testsrc2 clip (gray frames) played at its pace, ${ALGOS} inline algorithms at \`interval\` 1/${FPS} s (${

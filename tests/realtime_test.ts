@@ -327,3 +327,41 @@ Deno.test("realtime: frames dropped while the loop lags never recycle a buffer t
     await assertNoFfmpegLeft(clip, 0);
   });
 });
+
+Deno.test("realtime: the pace starts once the first frame is handled (set-up on it drops nothing)", async () => {
+  await withTempDir(async (dir) => {
+    const clip = await makeTestsrc(`${dir}/clip.mp4`, {
+      width: 64,
+      height: 48,
+      fps: 10,
+      seconds: 3,
+    });
+    const inference = new Inference(new Dispatcher(), { log: false });
+    let first = true;
+    inference.observe({
+      everyFrame: true,
+      // an output starting up on the first frame (an encoder spawned, say): 1 s = 10 frames
+      onFrame: async () => {
+        if (!first) return;
+        first = false;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      },
+    });
+    try {
+      await inference.loadAlgo(new Indices(), { frameCount: 1, frameStep: 0, interval: 0.5 });
+      const summary = await within(
+        30_000,
+        "the run did not end",
+        inference.start(new Player(new FFmpegProducer(), clip), { mode: "realtime" }),
+      );
+      const main = inference.metrics().sources.main;
+      assert.equal(summary.sources.main.state, "ended");
+      // before: the frames read during that second were all late, and dropped
+      assert.equal(main.player.framesDropped, 0);
+      assert.equal(main.player.framesRead, 30);
+    } finally {
+      await inference.dispose();
+    }
+    await assertNoFfmpegLeft(clip, 0);
+  });
+});

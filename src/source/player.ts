@@ -298,10 +298,9 @@ export class Player {
                 indexBase--; // an http file: the seek, done here; skipped frames are not played
                 return true;
               }
-              if (!options.realtime || live) return false;
-              if (Number.isNaN(clockStart)) {
-                clockStart = lastFrameAt - (frame.time - position) * 1000;
-              }
+              // the pace starts once the first frame has been handled (see below): frames read
+              // before that are not late
+              if (!options.realtime || live || Number.isNaN(clockStart)) return false;
               const late = lastFrameAt - (clockStart + (frame.time - position) * 1000);
               if (late <= 1000 / this.#fps) return false;
               // behind the source's pace by more than a frame: drop it (indices stay gapless)
@@ -315,7 +314,7 @@ export class Player {
           if (live) frame.time += timeBase;
           nextIndex = frame.index + 1;
           nextTime = frame.time + 1 / this.#fps;
-          if (options.realtime && !live) {
+          if (options.realtime && !live && !Number.isNaN(clockStart)) {
             const ahead = clockStart + (frame.time - position) * 1000 - performance.now();
             if (ahead > 1) await sleep(ahead, session.signal);
           }
@@ -323,6 +322,12 @@ export class Player {
           this.#time = frame.time;
           this.#frames++;
           yield frame;
+          if (Number.isNaN(clockStart)) {
+            // the realtime pace starts when the first frame has been handled: what its
+            // observers set up on it (an encoder spawned, a worker's first run) is not play time,
+            // so the next frame is due now
+            clockStart = performance.now() - (frame.time + 1 / this.#fps - position) * 1000;
+          }
         }
       } catch (e) {
         failure = e;

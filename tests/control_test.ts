@@ -24,7 +24,6 @@ import { Player } from "../src/source/player.ts";
 import { FFmpegProducer } from "../src/source/producer.ts";
 import {
   assertOneLineError,
-  ffmpeg,
   makeTestsrc,
   ROOT,
   runCli,
@@ -291,21 +290,8 @@ class ControlCli extends CliRun {
 }
 
 /** A 60 s clip (the run outlasts any test, which stops it with SIGINT), encoded fast. */
-async function longClip(path: string): Promise<string> {
-  await ffmpeg([
-    "-f",
-    "lavfi",
-    "-i",
-    "testsrc2=s=160x120:r=25:d=60",
-    "-pix_fmt",
-    "yuv420p",
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    path,
-  ]);
-  return path;
+function longClip(path: string): Promise<string> {
+  return makeTestsrc(path, { seconds: 60, fps: 25, preset: "ultrafast" });
 }
 
 /** A realtime config playing `clip` as source `a` through the motion plugin. */

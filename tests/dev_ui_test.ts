@@ -14,7 +14,7 @@
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { colorFor } from "../src/draw/color.ts";
-import { assertOneLineError, ffmpeg, ROOT, runCli, withTempDir } from "./helpers.ts";
+import { assertOneLineError, ffmpeg, makeTestsrc, ROOT, runCli, withTempDir } from "./helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = (() => {
@@ -147,21 +147,9 @@ sinks:
   - { type: jsonl, path: records.jsonl, overwrite: true } # keeps stdout quiet
 `;
 
-async function clip(path: string, size: string, seconds: number): Promise<string> {
-  await ffmpeg([
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=s=${size}:r=25:d=${seconds}`,
-    "-pix_fmt",
-    "yuv420p",
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    path,
-  ]);
-  return path;
+function clip(path: string, size: string, seconds: number): Promise<string> {
+  const [width, height] = size.split("x").map(Number);
+  return makeTestsrc(path, { width, height, fps: 25, seconds, preset: "ultrafast" });
 }
 
 Deno.test({

@@ -171,7 +171,10 @@ export async function makeColorClip(
   return path;
 }
 
-/** A testsrc2 clip in ordinary H.264 (yuv420p). `faststart: false` leaves the moov at the end. */
+/**
+ * A testsrc2 clip in ordinary H.264 (yuv420p). `faststart: false` leaves the moov at the end;
+ * `preset` (e.g. `ultrafast`) makes long clips quick to encode.
+ */
 export async function makeTestsrc(
   path: string,
   options: {
@@ -180,6 +183,7 @@ export async function makeTestsrc(
     fps?: number;
     seconds?: number;
     faststart?: boolean;
+    preset?: string;
   } = {},
 ): Promise<string> {
   const { width = 160, height = 120, fps = 25, seconds = 2, faststart = true } = options;
@@ -192,6 +196,7 @@ export async function makeTestsrc(
     "yuv420p",
     "-c:v",
     "libx264",
+    ...(options.preset ? ["-preset", options.preset] : []),
     ...(faststart ? ["-movflags", "+faststart"] : []),
     path,
   ]);

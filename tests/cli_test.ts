@@ -62,7 +62,7 @@ Deno.test("cli: help, no command and unknown commands", async () => {
   assert.match(assertOneLineError(badFlag), /colour/);
 });
 
-Deno.test("cli: probe prints the six fields as JSON and exits 0", async () => {
+Deno.test("cli: probe prints the six fields and the pixel format as JSON and exits 0", async () => {
   await withTempDir(async (dir) => {
     const clip = await makeTestsrc(`${dir}/clip.mp4`, { width: 160, height: 120, seconds: 2 });
     const out = await runCli(["probe", clip]);
@@ -74,6 +74,7 @@ Deno.test("cli: probe prints the six fields as JSON and exits 0", async () => {
       "frameCount",
       "height",
       "live",
+      "pixelFormat",
       "width",
     ]);
     assert.deepEqual(info, {
@@ -83,6 +84,7 @@ Deno.test("cli: probe prints the six fields as JSON and exits 0", async () => {
       frameCount: 50,
       duration: 2,
       live: false,
+      pixelFormat: "yuv420p",
     });
 
     const [missing, dash, none] = await pool([

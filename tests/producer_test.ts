@@ -47,27 +47,30 @@ Deno.test("probe reports size, fps, frame count, duration and liveness", async (
     const mkv = await makeNumberedClip(`${dir}/n.mkv`, { seconds: 4 });
     const mp4 = await makeNumberedClip(`${dir}/n.mp4`, { seconds: 4, codec: "x264" });
     const src = await makeTestsrc(`${dir}/t.mp4`, { width: 160, height: 120, fps: 10, seconds: 3 });
-    const want = (width: number, height: number, fps: number, frames: number) => ({
+    const want = (width: number, height: number, fps: number, frames: number, pix: string) => ({
       width,
       height,
       fps,
       frameCount: frames,
       duration: frames / fps,
       live: false,
+      pixelFormat: pix,
     });
     const close = (info: SourceInfo) => ({
       ...info,
       duration: Math.round(info.duration! * 100) / 100,
     });
-    assert.deepEqual(close(await probe(mkv)), want(64, 48, 25, 100));
-    assert.deepEqual(close(await probe(mp4)), want(64, 48, 25, 100));
-    assert.deepEqual(close(await probe(src)), want(160, 120, 10, 30));
+    assert.deepEqual(close(await probe(mkv)), want(64, 48, 25, 100, "gray"));
+    assert.deepEqual(close(await probe(mp4)), want(64, 48, 25, 100, "yuvj444p"));
+    assert.deepEqual(close(await probe(src)), want(160, 120, 10, 30, "yuv420p"));
+    // no colour matrix tag: no colorSpace key (ffmpeg then converts as BT.601)
     assert.deepEqual(Object.keys(await probe(src)).sort(), [
       "duration",
       "fps",
       "frameCount",
       "height",
       "live",
+      "pixelFormat",
       "width",
     ]);
   });

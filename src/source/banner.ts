@@ -15,6 +15,10 @@ export interface InputBanner {
   fps: number;
   /** Seconds; 0 when the banner has no duration, "N/A" or 00:00:00.00 (live inputs). */
   seconds: number;
+  /** The decoded pixel format (`yuv420p`, ...), when the banner names it. */
+  pixelFormat?: string;
+  /** The colour matrix (`bt709`, ...), when the banner names it. */
+  colorSpace?: string;
 }
 
 /** Reads the first video stream of ffmpeg's input banner; `undefined` when there is none. */
@@ -24,7 +28,20 @@ export function inputBanner(text: string): InputBanner | undefined {
   const fps = Number(/([\d.]+) fps/.exec(video[0])?.[1] ?? /([\d.]+) tbr/.exec(video[0])?.[1]);
   const d = /Duration: (\d+):(\d+):([\d.]+)/.exec(text);
   const seconds = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : 0;
-  return { width: Number(video[1]), height: Number(video[2]), fps, seconds };
+  // "..., yuv420p(tv, bt709, progressive), 1920x1080" or "..., yuvj420p(pc, bt470bg/unknown/unknown), ..."
+  const pix = /, ([a-z][a-z0-9_]*)(?:\(([^)]*)\))?, \d{2,5}x\d{2,5}/.exec(video[0]);
+  const details = pix?.[2]?.split(", ") ?? [];
+  const matrix = details.find((d) =>
+    !/^(tv|pc|progressive|top first|bottom first|unknown)$/.test(d)
+  );
+  return {
+    width: Number(video[1]),
+    height: Number(video[2]),
+    fps,
+    seconds,
+    ...(pix ? { pixelFormat: pix[1] } : {}),
+    ...(matrix ? { colorSpace: matrix.split("/")[0] } : {}),
+  };
 }
 
 /** What ffmpeg's banner says: the input's info and the output frame size. */

@@ -26,4 +26,8 @@ export interface SourceInfo {
   duration: number | null;
   /** Whether the source is a live stream rather than a file of known length. */
   live: boolean;
+  /** The decoded pixel format as ffmpeg names it (`yuv420p`, `yuvj420p`, ...), when known. */
+  pixelFormat?: string;
+  /** The colour matrix as ffmpeg names it (`bt709`, `bt470bg`, `unknown`, ...), when known. */
+  colorSpace?: string;
 }

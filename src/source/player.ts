@@ -7,7 +7,7 @@
 import { type Frame, type FrameFilter, positionOf } from "../frame.ts";
 import type { FramePool } from "../frame_pool.ts";
 import type { SourceInfo } from "./probe.ts";
-import type { FrameSource } from "./producer.ts";
+import type { FrameSource } from "./frame_source.ts";
 import { effectiveFps } from "./sampling.ts";
 import { type ParsedSource, parseSource } from "./parse.ts";
 import { checkSourceId } from "./spec.ts";

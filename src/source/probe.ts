@@ -50,6 +50,16 @@ interface ProbeStream {
   r_frame_rate?: string;
   nb_frames?: string;
   duration?: string;
+  pix_fmt?: string;
+  color_space?: string;
+}
+
+/** The pixel format and colour matrix fields of a {@link SourceInfo}, when known. */
+function colour(pixelFormat?: string, colorSpace?: string) {
+  return {
+    ...(pixelFormat ? { pixelFormat } : {}),
+    ...(colorSpace ? { colorSpace } : {}),
+  };
 }
 
 function fromFfprobe(json: string, source: string, liveKind: boolean): SourceInfo {
@@ -76,6 +86,7 @@ function fromFfprobe(json: string, source: string, liveKind: boolean): SourceInf
       frameCount: 1,
       duration: 1 / fps,
       live: false,
+      ...colour(stream.pix_fmt, stream.color_space),
     };
   }
   const known = Number.isFinite(duration) && duration > 0 && !liveKind;
@@ -87,13 +98,14 @@ function fromFfprobe(json: string, source: string, liveKind: boolean): SourceInf
     frameCount: known ? (frames > 0 ? frames : Math.round(duration * fps)) : null,
     duration: known ? duration : null,
     live: !known,
+    ...colour(stream.pix_fmt, stream.color_space),
   };
 }
 
 function fromFfmpegBanner(stderr: string, source: string, liveKind: boolean): SourceInfo {
   const banner = inputBanner(stderr);
   if (!banner) throw new SourceError(`${source}: ${lastErrorLine(stderr, source)}`);
-  const { width, height, fps, seconds } = banner;
+  const { width, height, fps, seconds, pixelFormat, colorSpace } = banner;
   if (!(fps > 0)) throw new SourceError(`${source}: cannot tell the frame rate`);
   const known = seconds > 0 && !liveKind;
   return {
@@ -103,6 +115,7 @@ function fromFfmpegBanner(stderr: string, source: string, liveKind: boolean): So
     frameCount: known ? Math.round(seconds * fps) : null,
     duration: known ? seconds : null,
     live: !known,
+    ...colour(pixelFormat, colorSpace),
   };
 }
 
@@ -138,8 +151,8 @@ export async function probe(
         "-select_streams",
         "v:0",
         "-show_entries",
-        "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration," +
-        "format_name",
+        "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,pix_fmt,color_space:" +
+        "format=duration,format_name",
         "-of",
         "json",
         "--",

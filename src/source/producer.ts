@@ -6,18 +6,15 @@
 import { LOG_LEVEL, SHOWINFO, StderrLog } from "./banner.ts";
 import { DecodeError, InputError, SourceError } from "../errors.ts";
 import { locateFfmpeg } from "./ffmpeg.ts";
-import {
-  type Frame,
-  frameBytes,
-  type FrameFilter,
-  PIXEL_FORMATS,
-  type PixelFormat,
-} from "../frame.ts";
+import { type Frame, frameBytes, PIXEL_FORMATS, type PixelFormat } from "../frame.ts";
 import { FramePool } from "../frame_pool.ts";
-import { lastErrorLine, type SourceInfo } from "./probe.ts";
+import { lastErrorLine, probe, type SourceInfo as ProbedInfo } from "./probe.ts";
 import { decimationExpr, emittedFrames, keepsSourceFrame } from "./sampling.ts";
 import { type ParsedSource, parseSource } from "./parse.ts";
-import { probe, type SourceInfo as ProbedInfo } from "./probe.ts";
+import type { FrameSource, ReadOptions } from "./frame_source.ts";
+import { type RgbTarget, YuvConverter, type YuvTransport, yuvTransport } from "./swscale.ts";
+
+export type { FrameSource, ReadOptions } from "./frame_source.ts";
 
 /**
  * Options of {@link FFmpegProducer}. Width and height default to the source's; give one of
@@ -49,77 +46,18 @@ export interface ProducerOptions {
   threads?: number;
   /** Filter graph threads (`-filter_threads`; default: ffmpeg's choice). */
   filterThreads?: number;
+  /**
+   * Where `bgr24`/`rgb24` pixels are made. `auto` (the default): ffmpeg pipes YUV 4:2:0 (half
+   * the bytes) and this process converts it with ffmpeg's libswscale, as OpenCV does, when FFI
+   * is allowed, a libswscale loads and the probed source is 8-bit 4:2:0 of even size; at the
+   * source's size the bytes are ffmpeg's own. `ffmpeg`: ffmpeg converts and pipes 3 bytes per
+   * pixel.
+   */
+  colorConversion?: "auto" | "ffmpeg";
 }
 
 /** The swscale flags {@link FFmpegProducer} resizes with unless told otherwise. */
 export const DEFAULT_SCALE_FLAGS = "bilinear";
-
-/**
- * Options of {@link FFmpegProducer.read}.
- *
- * @example
- * ```ts
- * import type { ReadOptions, SourceInfo } from "@stream-infer/stream-infer";
- * const info: SourceInfo = { width: 640, height: 360, fps: 25, frameCount: 250, duration: 10, live: false };
- * const opts: ReadOptions = { info, fps: 5, position: 2 };
- * ```
- */
-export interface ReadOptions {
-  /** The source's probed info. Leave it out for a live source: the size and rate are then
-   * read from ffmpeg's own banner, so a camera or single-client server is opened only once. */
-  info?: SourceInfo;
-  /** Receives the info read from ffmpeg's banner when `info` was left out. */
-  onInfo?: (info: SourceInfo) => void;
-  /** Requested fps; frames are dropped evenly when the source is faster. */
-  fps?: number;
-  /** Start position in seconds (a seek). */
-  position?: number;
-  /** Only emit played frames this filter wants (indices still count every played frame). */
-  filter?: FrameFilter;
-  /** How many frame buffers to rotate through (default 4). A frame's buffer is reused
-   * `buffers` frames later, so keep at most `buffers - 1` frames alive. */
-  buffers?: number;
-  /** Extra ffmpeg input options for this read. */
-  inputOptions?: string[];
-  /** The source id the frames carry (default `main`). */
-  sourceId?: string;
-  /** Where frame buffers come from; a buffer goes back `buffers` frames after its frame
-   * (default: a pool of this read's own). */
-  pool?: FramePool;
-  /**
-   * Frames for which this returns `true` are not handed out, and their buffers are reused
-   * at once (the player drops late frames this way). Called just before each frame would be
-   * yielded.
-   */
-  skip?: (frame: Frame) => boolean;
-  /** Aborting it kills ffmpeg and ends the iteration quietly (no error). */
-  signal?: AbortSignal;
-  /**
-   * Receives a warning when ffmpeg reported errors but still ended well (a truncated or
-   * damaged file): the message names the frames decoded. The player turns it into a
-   * `warning` event.
-   */
-  onWarning?: (message: string) => void;
-}
-
-/**
- * What a {@link Player} plays from: something that probes a source and reads its frames.
- * {@link FFmpegProducer} is the one the library ships.
- *
- * @example
- * ```ts
- * import { FFmpegProducer, type FrameSource } from "@stream-infer/stream-infer";
- * const source: FrameSource = new FFmpegProducer({ width: 320 });
- * ```
- */
-export interface FrameSource {
-  /** The frames' pixel format. */
-  readonly format: PixelFormat;
-  /** Probes a file source: size, fps, length. */
-  probe(source: ParsedSource): Promise<ProbedInfo>;
-  /** Yields the frames; aborting `options.signal` ends the iteration and frees the source. */
-  read(source: ParsedSource, options: ReadOptions): AsyncGenerator<Frame, void, undefined>;
-}
 
 /**
  * Produces frames of a chosen size and pixel format from any source ffmpeg can read.
@@ -162,6 +100,14 @@ export class FFmpegProducer implements FrameSource {
       throw new InputError(
         `producer scaleFlags must be swscale flags such as bilinear or bicubic+accurate_rnd ` +
           `(got ${JSON.stringify(options.scaleFlags)})`,
+      );
+    }
+    if (
+      options.colorConversion !== undefined &&
+      !["auto", "ffmpeg"].includes(options.colorConversion)
+    ) {
+      throw new InputError(
+        `producer colorConversion must be auto or ffmpeg (got ${options.colorConversion})`,
       );
     }
     const format = options.format ?? "bgr24";
@@ -218,6 +164,26 @@ export class FFmpegProducer implements FrameSource {
   }
 
   /**
+   * The YUV layout ffmpeg pipes for a source whose frames this process converts to RGB, or
+   * `undefined` when ffmpeg converts (see {@link ProducerOptions.colorConversion}).
+   *
+   * @example
+   * ```ts
+   * import { FFmpegProducer } from "@stream-infer/stream-infer";
+   * const info = { width: 1920, height: 1080, fps: 25, frameCount: 250, duration: 10, live: false,
+   *   pixelFormat: "yuv420p" };
+   * console.log(new FFmpegProducer({ width: 640 }).transport(info)); // "yuv420p" with --allow-ffi
+   * ```
+   */
+  transport(info: ProbedInfo | undefined): YuvTransport | undefined {
+    if (!info || this.#options.colorConversion === "ffmpeg") return undefined;
+    if (this.format !== "bgr24" && this.format !== "rgb24") return undefined;
+    const { width, height } = this.outputSize(info);
+    if (width % 2 || height % 2) return undefined;
+    return yuvTransport(info.pixelFormat, info.colorSpace);
+  }
+
+  /**
    * The ffmpeg arguments {@link read} uses, without the binary (exposed for benchmarks).
    *
    * @example
@@ -248,7 +214,8 @@ export class FFmpegProducer implements FrameSource {
       // size unknown until ffmpeg opens the input: let it keep the aspect ratio (even sides)
       filters.push(`scale=${this.width ?? -2}:${this.height ?? -2}:flags=${flags}`);
     }
-    filters.push(`format=${this.format}`);
+    const piped = this.transport(info) ?? this.format;
+    filters.push(`format=${piped}`);
     return [
       "-hide_banner",
       "-nostdin",
@@ -273,7 +240,7 @@ export class FFmpegProducer implements FrameSource {
       "-f",
       "rawvideo",
       "-pix_fmt",
-      this.format,
+      piped,
       "pipe:1",
     ];
   }
@@ -296,6 +263,7 @@ export class FFmpegProducer implements FrameSource {
       );
     }
     const pool = options.pool ?? new FramePool(1);
+    const transport = this.transport(options.info);
     const lent: ArrayBuffer[] = [];
     const poolSize = Math.max(2, options.buffers ?? 4);
     const child = new Deno.Command(locateFfmpeg(this.#options.ffmpeg), {
@@ -314,6 +282,7 @@ export class FFmpegProducer implements FrameSource {
     options.signal?.addEventListener("abort", kill, { once: true });
     let finished = false;
     let count = 0;
+    let converter: YuvConverter | undefined;
     try {
       let info = options.info;
       let width: number, height: number;
@@ -329,6 +298,20 @@ export class FFmpegProducer implements FrameSource {
         options.onInfo?.(info);
       }
       const size = frameBytes(width, height, this.format);
+      // with in-process conversion, ffmpeg's YUV lands in one buffer of its own, and each
+      // frame's buffer receives the converted pixels
+      let piped: Uint8Array | undefined;
+      if (transport) {
+        converter = new YuvConverter(
+          width,
+          height,
+          transport,
+          this.format as RgbTarget,
+          info.colorSpace,
+        );
+        piped = new Uint8Array(frameBytes(width, height, "yuv420p"));
+      }
+      const pipedSize = piped?.byteLength ?? size;
       const ratio = options.fps ? Math.min(1, options.fps / info.fps) : 1;
       // Only when ffmpeg gives no pts: times that assume a constant rate, the first frame at
       // or after `position`.
@@ -341,14 +324,15 @@ export class FFmpegProducer implements FrameSource {
       while (true) {
         // the buffer of the frame `buffers` frames back is free again
         if (lent.length >= poolSize) pool.release(lent.shift()!);
-        const { value, done } = await reader.read(new Uint8Array(pool.acquire(size)), {
-          min: size,
-        });
-        if (!value || value.byteLength < size) {
+        const target = piped ?? new Uint8Array(pool.acquire(size));
+        const { value, done } = await reader.read(target, { min: pipedSize });
+        if (!value || value.byteLength < pipedSize) {
           finished = done;
           break;
         }
-        const buffer = value.buffer as ArrayBuffer;
+        if (piped) piped = value;
+        const data = piped ? new Uint8Array(pool.acquire(size)) : value;
+        const buffer = data.buffer as ArrayBuffer;
         let index: number, offset: number;
         if (emitted) [index, offset] = emitted.next().value;
         else {
@@ -366,7 +350,7 @@ export class FFmpegProducer implements FrameSource {
           ? Math.round(pts * 1e6) / 1e6
           : (firstSourceFrame + offset) / info.fps;
         const frame: Frame = {
-          data: value,
+          data,
           width,
           height,
           format: this.format,
@@ -378,11 +362,13 @@ export class FFmpegProducer implements FrameSource {
           pool.release(buffer);
           continue;
         }
+        if (piped) converter!.run(piped, data);
         count++;
         lent.push(buffer);
         yield frame;
       }
     } finally {
+      converter?.close();
       options.signal?.removeEventListener("abort", kill);
       if (!finished) kill();
       await reader.cancel().catch(() => {});

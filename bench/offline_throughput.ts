@@ -6,22 +6,28 @@
  * The clip is car-detection.mp4 upscaled to 1920x1080 at 25 fps (754 frames). For each output
  * size, every round runs, back to back and in alternating order:
  *
- * - `null`: the producer's own ffmpeg arguments to `-f null -` (decode, scale, convert; no
- *   pipe);
+ * - `null`: the producer's ffmpeg arguments for bgr24 converted by ffmpeg, to `-f null -`
+ *   (decode, scale, convert; no pipe);
  * - `| cat`: the same arguments writing raw bgr24 into `cat > /dev/null`: what a C reader gets
- *   from the pipe, the ceiling of the spawn-and-pipe design;
+ *   from the pipe when ffmpeg converts;
+ * - `yuv | cat`: the arguments for yuv420p into `cat > /dev/null`: the pipe part of our bgr24
+ *   and rgb24 frames when this process converts them (the default, see `colorConversion`);
  * - `opencv bgr24` / `opencv rgb24`: bench/opencv_baseline.py (cv2.VideoCapture, cv2.resize
  *   INTER_LINEAR, cv2.cvtColor for rgb24, a no-op per frame);
  * - `ours bgr24` / `ours rgb24`: the pipeline (`Inference` + `Player` + `FFmpegProducer`) with a
- *   no-op algorithm run on every frame (`interval` 1/fps);
- * - `ours yuv420p`: the same with yuv420p frames (1.5 bytes per pixel; the no-op never asks
- *   for RGB, so nothing is converted);
+ *   no-op algorithm run on every frame (`interval` 1/fps): ffmpeg pipes yuv420p, libswscale
+ *   converts in this process;
+ * - `ours bgr24, ffmpeg converts` / `ours rgb24, ffmpeg converts`: the same with
+ *   `colorConversion: "ffmpeg"` (3 bytes per pixel through the pipe);
+ * - `ours yuv420p`: yuv420p frames (the no-op never asks for RGB, so nothing is converted);
  * - `ours 1 run/s`: bgr24, `interval` 1: ffmpeg `select`s only the frames read.
  *
- * Frames/s are clip frames per wall second. Each task also reports CPU seconds per frame over
- * its whole process tree (from /proc: this process's CPU for our pipeline plus its ffmpeg, or
- * the waited-for children's for the others) and peak RSS summed over its processes. Ratios
- * are medians of per-round ratios.
+ * Both sides are timed the same way: from opening the source (our probe and spawn;
+ * `cv2.VideoCapture`) to the last frame, without the runtime's start-up or imports. Frames/s
+ * are clip frames per such second. CPU seconds per frame cover the whole process tree over
+ * that span (this process and its ffmpeg for ours; the Python process's own count for OpenCV;
+ * the waited-for children for the ffmpeg-only rows, start-up included), and peak RSS is summed
+ * over the processes. Ratios are medians of per-round ratios.
  *
  * Run: `deno task bench` (`--write` rewrites this benchmark's section of BENCHMARKS.md,
  * `--repeats=N` sets the rounds, default 5; `--sizes=640x360,1280x720` picks sizes). Needs
@@ -57,34 +63,32 @@ class NoOp extends BaseAlgo<unknown, number> {
   }
 }
 
-type Kind =
-  | "null"
-  | "cat"
-  | "opencvBgr"
-  | "oursBgr"
-  | "opencvRgb"
-  | "oursRgb"
-  | "oursYuv"
-  | "oursSparse";
-
-const KINDS: readonly Kind[] = [
+const KINDS = [
   "null",
   "cat",
+  "catYuv",
   "opencvBgr",
   "oursBgr",
+  "oursBgrFf",
   "opencvRgb",
   "oursRgb",
+  "oursRgbFf",
   "oursYuv",
   "oursSparse",
-];
+] as const;
+
+type Kind = typeof KINDS[number];
 
 const LABEL: Record<Kind, string> = {
   null: "ffmpeg → -f null",
   cat: "ffmpeg \\| cat",
+  catYuv: "ffmpeg yuv420p \\| cat",
   opencvBgr: "opencv bgr24",
   oursBgr: "ours bgr24",
+  oursBgrFf: "ours bgr24, ffmpeg converts",
   opencvRgb: "opencv rgb24",
   oursRgb: "ours rgb24",
+  oursRgbFf: "ours rgb24, ffmpeg converts",
   oursYuv: "ours yuv420p",
   oursSparse: "ours 1 run/s",
 };
@@ -112,23 +116,37 @@ function sizeKey(size: readonly [number, number]): string {
   return `${size[0]}x${size[1]}`;
 }
 
-function producer(size: readonly [number, number], format: PixelFormat): FFmpegProducer {
-  return new FFmpegProducer({ width: size[0], height: size[1], format });
+function producer(
+  size: readonly [number, number],
+  format: PixelFormat,
+  colorConversion: "auto" | "ffmpeg" = "auto",
+): FFmpegProducer {
+  return new FFmpegProducer({ width: size[0], height: size[1], format, colorConversion });
 }
 
 /** Runs an external command tree; its CPU is that of the waited-for children. */
-async function external(binary: string, args: string[]): Promise<Sample> {
+async function external(binary: string, args: string[]): Promise<Sample & { out: string }> {
   const rss = new PeakRss(false);
   const cpu0 = cpuSeconds().children;
   const began = performance.now();
   let peak = 0;
+  let out: string;
   try {
-    await run(binary, args);
+    out = await run(binary, args);
   } finally {
     peak = rss.stop();
   }
   const seconds = (performance.now() - began) / 1000;
-  return { seconds, cpu: cpuSeconds().children - cpu0, rss: peak };
+  return { seconds, cpu: cpuSeconds().children - cpu0, rss: peak, out };
+}
+
+/** The OpenCV loop: its own time and CPU from opening the capture, as ours is timed. */
+async function opencv(ctx: Context, size: readonly [number, number], format: string) {
+  const s = await external(ctx.python!, [BASELINE_PY, ctx.clip, ...size.map(String), format]);
+  const line = s.out.split("\n").find((l) => l.startsWith("{"));
+  const { frames, seconds, cpu } = JSON.parse(line ?? "{}");
+  if (frames !== ctx.info.frameCount) throw new Error(`opencv read ${frames} frames: ${s.out}`);
+  return { seconds, cpu, rss: s.rss };
 }
 
 /** The pipeline with a no-op algorithm; its CPU is this process's plus its ffmpeg's. */
@@ -137,14 +155,16 @@ async function pipeline(
   size: readonly [number, number],
   format: PixelFormat,
   interval: number,
+  colorConversion: "auto" | "ffmpeg" = "auto",
 ): Promise<Sample> {
   const inference = new Inference();
   await inference.loadAlgo(new NoOp(), { frameCount: 1, frameStep: 0, interval });
-  const player = new Player(producer(size, format), ctx.clip);
-  await player.open(); // probe before the clock starts
   const rss = new PeakRss(true);
   const t0 = cpuSeconds();
   const began = performance.now();
+  // the probe is timed, as OpenCV's is (cv2.VideoCapture opens and probes)
+  const player = new Player(producer(size, format, colorConversion), ctx.clip);
+  await player.open();
   const summary = await inference.start(player, { mode: "offline" });
   const seconds = (performance.now() - began) / 1000;
   const t1 = cpuSeconds();
@@ -159,8 +179,13 @@ async function pipeline(
   return { seconds, cpu, rss: peak };
 }
 
-function ffmpegArgs(ctx: Context, size: readonly [number, number], output: "null" | "pipe") {
-  const args = producer(size, "bgr24").args(ctx.clip, { info: ctx.info });
+function ffmpegArgs(
+  ctx: Context,
+  size: readonly [number, number],
+  output: "null" | "pipe",
+  format: PixelFormat = "bgr24",
+) {
+  const args = producer(size, format, "ffmpeg").args(ctx.clip, { info: ctx.info });
   if (args.at(-1) !== "pipe:1") throw new Error(`unexpected producer arguments: ${args}`);
   if (output === "pipe") return args;
   const f = args.lastIndexOf("-f");
@@ -172,22 +197,28 @@ function shellQuote(s: string): string {
 }
 
 async function measure(kind: Kind, ctx: Context, size: readonly [number, number]) {
-  const [w, h] = size.map(String);
   switch (kind) {
     case "null":
       return await external(ctx.ffmpeg, ffmpegArgs(ctx, size, "null"));
-    case "cat": {
-      const line = [ctx.ffmpeg, ...ffmpegArgs(ctx, size, "pipe")].map(shellQuote).join(" ");
+    case "cat":
+    case "catYuv": {
+      const format = kind === "cat" ? "bgr24" : "yuv420p";
+      const args = ffmpegArgs(ctx, size, "pipe", format);
+      const line = [ctx.ffmpeg, ...args].map(shellQuote).join(" ");
       return await external("sh", ["-c", `${line} 2>/dev/null | cat > /dev/null`]);
     }
     case "opencvBgr":
-      return await external(ctx.python!, [BASELINE_PY, ctx.clip, w, h, "bgr24"]);
+      return await opencv(ctx, size, "bgr24");
     case "opencvRgb":
-      return await external(ctx.python!, [BASELINE_PY, ctx.clip, w, h, "rgb24"]);
+      return await opencv(ctx, size, "rgb24");
     case "oursBgr":
       return await pipeline(ctx, size, "bgr24", 1 / ctx.info.fps);
+    case "oursBgrFf":
+      return await pipeline(ctx, size, "bgr24", 1 / ctx.info.fps, "ffmpeg");
     case "oursRgb":
       return await pipeline(ctx, size, "rgb24", 1 / ctx.info.fps);
+    case "oursRgbFf":
+      return await pipeline(ctx, size, "rgb24", 1 / ctx.info.fps, "ffmpeg");
     case "oursYuv":
       return await pipeline(ctx, size, "yuv420p", 1 / ctx.info.fps);
     case "oursSparse":
@@ -248,6 +279,11 @@ async function main(): Promise<void> {
   const info = await probe(clip);
   if (!info.frameCount) throw new Error(`${clip}: unknown frame count`);
   const ctx: Context = { ffmpeg, clip, info, python };
+  if (producer(sizes[0], "bgr24").transport(info) !== "yuv420p") {
+    throw new Error(
+      "bgr24 frames would be converted by ffmpeg: run with --allow-all and libswscale",
+    );
+  }
   const frames = info.frameCount;
   const kinds = KINDS.filter((k) => python || !k.startsWith("opencv"));
 
@@ -290,8 +326,8 @@ async function main(): Promise<void> {
   };
 
   const table: string[] = [
-    "| output | ffmpeg → -f null | ffmpeg \\| cat | opencv bgr24 | ours bgr24 | **bgr24 ratio** | opencv rgb24 | ours rgb24 | **rgb24 ratio** | ours yuv420p | yuv420p / opencv bgr24 | ours 1 run/s |",
-    "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+    "| output | ffmpeg → -f null | ffmpeg \\| cat | ffmpeg yuv420p \\| cat | opencv bgr24 | ours bgr24 | **bgr24 ratio** | opencv rgb24 | ours rgb24 | **rgb24 ratio** | ours yuv420p | yuv420p / opencv bgr24 | ours 1 run/s |",
+    "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
   ];
   const verdicts: string[] = [];
   for (const size of sizes) {
@@ -299,11 +335,13 @@ async function main(): Promise<void> {
     const ratio = (top: Kind, bottom: Kind) =>
       of(bottom, size).length ? times(paired(top, bottom, size)) : "–";
     table.push(
-      `| ${sizeKey(size)} | ${cell("null")} | ${cell("cat")} | ${cell("opencvBgr")} | ${
-        cell("oursBgr")
-      } | **${ratio("oursBgr", "opencvBgr")}** | ${cell("opencvRgb")} | ${cell("oursRgb")} | **${
-        ratio("oursRgb", "opencvRgb")
-      }** | ${cell("oursYuv")} | ${ratio("oursYuv", "opencvBgr")} | ${cell("oursSparse")} |`,
+      `| ${sizeKey(size)} | ${cell("null")} | ${cell("cat")} | ${cell("catYuv")} | ${
+        cell("opencvBgr")
+      } | ${cell("oursBgr")} | **${ratio("oursBgr", "opencvBgr")}** | ${cell("opencvRgb")} | ${
+        cell("oursRgb")
+      } | **${ratio("oursRgb", "opencvRgb")}** | ${cell("oursYuv")} | ${
+        ratio("oursYuv", "opencvBgr")
+      } | ${cell("oursSparse")} |`,
     );
     if (python) {
       for (const [ours, theirs] of [["oursBgr", "opencvBgr"], ["oursRgb", "opencvRgb"]] as const) {
@@ -315,6 +353,20 @@ async function main(): Promise<void> {
         );
       }
     }
+  }
+  const leverTable: string[] = [
+    "| output | bgr24, ffmpeg converts | bgr24, converted here | gain | rgb24, ffmpeg converts | rgb24, converted here | gain |",
+    "| --- | --: | --: | --: | --: | --: | --: |",
+  ];
+  for (const size of sizes) {
+    const cell = (kind: Kind) => fps(medFps(kind, size));
+    leverTable.push(
+      `| ${sizeKey(size)} | ${cell("oursBgrFf")} | ${cell("oursBgr")} | ${
+        times(paired("oursBgr", "oursBgrFf", size))
+      } | ${cell("oursRgbFf")} | ${cell("oursRgb")} | ${
+        times(paired("oursRgb", "oursRgbFf", size))
+      } |`,
+    );
   }
   const cpuTable: string[] = [
     "| output | measurement | frames/s | CPU ms/frame (all processes) | peak RSS MiB (sum) |",
@@ -339,6 +391,8 @@ async function main(): Promise<void> {
     }
   }
   console.log(table.join("\n"));
+  console.log();
+  console.log(leverTable.join("\n"));
   console.log();
   console.log(cpuTable.join("\n"));
   console.log(`\ntarget ours ≥ ${TARGET}× opencv: ${verdicts.join("; ") || "no opencv column"}`);
@@ -375,26 +429,38 @@ async function main(): Promise<void> {
     }; ${repeats} rounds in ${wall.toFixed(0)} s`,
     "",
     `Clip: car-detection.mp4 upscaled to 1920x1080 at 25 fps (${frames} frames, H.264 ` +
-    "veryfast). Frames/s are clip frames per wall second, medians over the rounds; every " +
-    "round runs every measurement of every size back to back, in alternating order, and the " +
-    "ratios are medians of the per-round ratios (other work on the machine slows both sides " +
-    "of a round alike).",
+    "veryfast). Both sides are timed alike: from opening the source (our probe and ffmpeg's " +
+    "spawn; `cv2.VideoCapture`) to the last frame, without the runtime's start-up or " +
+    "imports. Frames/s are clip frames per such second, medians over the rounds; every round " +
+    "runs every measurement of every size back to back, in alternating order, and the ratios " +
+    "are medians of the per-round ratios (other work on the machine slows both sides of a " +
+    "round alike).",
     "",
-    "- **ffmpeg → -f null**: the producer's own ffmpeg arguments, decoding, scaling and " +
-    "converting to bgr24 with no pipe.",
+    "- **ffmpeg → -f null**: the producer's ffmpeg arguments for bgr24 converted by ffmpeg, " +
+    "decoding, scaling and converting with no pipe.",
     "- **ffmpeg | cat**: the same arguments writing raw bgr24 into `cat > /dev/null`: what a C " +
-    "reader gets through the pipe, the ceiling of spawn-and-pipe.",
+    "reader gets through the pipe when ffmpeg converts.",
+    "- **ffmpeg yuv420p | cat**: the arguments for yuv420p (1.5 bytes per pixel) into `cat`: " +
+    "the pipe part of our bgr24 and rgb24 frames, which this process converts.",
     "- **opencv**: bench/opencv_baseline.py, the Python original's loop: `cv2.VideoCapture` " +
     "decoding in-process, `cv2.resize` (INTER_LINEAR) when the size differs, " +
     "`cv2.cvtColor` for rgb24, and a no-op per frame.",
     "- **ours**: `Inference` + `Player` + `FFmpegProducer` with a no-op algorithm run on every " +
-    "frame (`interval` 1/fps). **yuv420p** pipes 1.5 bytes per pixel and converts nothing " +
+    "frame (`interval` 1/fps). bgr24 and rgb24: ffmpeg scales and pipes yuv420p, and this " +
+    "process converts each frame with ffmpeg's libswscale through FFI (`colorConversion: " +
+    '"auto"`, the default). **yuv420p** pipes 1.5 bytes per pixel and converts nothing ' +
     "(the no-op never asks for RGB); **1 run/s** is bgr24 with `interval` 1 (ffmpeg " +
     "`select`s only the frames read).",
     "",
     table.join("\n"),
     "",
     `Target: ours ≥ ${TARGET}× opencv in bgr24 and rgb24: ${verdicts.join("; ") || "–"}.`,
+    "",
+    "The conversion lever, in the same rounds: our pipeline with ffmpeg converting " +
+    '(`colorConversion: "ffmpeg"`, 3 bytes per pixel through the pipe) against converting ' +
+    "here (the default):",
+    "",
+    leverTable.join("\n"),
     "",
     "CPU per frame is the CPU time of the whole process tree (this Deno process and its " +
     "ffmpeg for ours; python; `sh`, ffmpeg and `cat`) over the clip's frames, from /proc. " +

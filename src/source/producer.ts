@@ -13,6 +13,7 @@ import { decimationExpr, emittedFrames, keepsSourceFrame } from "./sampling.ts";
 import { type ParsedSource, parseSource } from "./parse.ts";
 import type { FrameSource, ReadOptions } from "./frame_source.ts";
 import { type RgbTarget, YuvConverter, type YuvTransport, yuvTransport } from "./swscale.ts";
+import { growStdoutPipe } from "./pipe_size.ts";
 
 export type { FrameSource, ReadOptions } from "./frame_source.ts";
 
@@ -272,6 +273,7 @@ export class FFmpegProducer implements FrameSource {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    growStdoutPipe(child.pid); // fewer, larger reads per frame
     const log = new StderrLog(child.stderr, !options.info);
     const reader = child.stdout.getReader({ mode: "byob" });
     const kill = () => {

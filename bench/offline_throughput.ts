@@ -422,7 +422,8 @@ async function main(): Promise<void> {
     `Measured ${new Date().toISOString().slice(0, 10)} on:`,
     "",
     ...(await machine(ffmpeg, [
-      `- OpenCV: ${python ? `${python} (bench/opencv_baseline.py)` : "not found"}`,
+      // the interpreter's name, not its path (no machine paths in BENCHMARKS.md)
+      `- OpenCV: ${python ? `${python.split("/").pop()} (bench/opencv_baseline.py)` : "not found"}`,
     ])),
     `- 1-minute load average before / after: ${loadBefore.toFixed(2)} / ${
       loadAfter.toFixed(2)

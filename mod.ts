@@ -68,6 +68,7 @@ export {
   type ProducerOptions,
   type ReadOptions,
 } from "./src/source/producer.ts";
+export type { YuvTransport } from "./src/source/swscale.ts";
 export { type ParsedSource, parseSource, type SourceKind } from "./src/source/parse.ts";
 export {
   Player,

@@ -48,7 +48,7 @@ import {
   type SourceInfo,
 } from "../mod.ts";
 import { loadAverage, machine, median, writeSection } from "./report.ts";
-import { carClip, cpuSeconds, PeakRss, run, stdoutOf } from "./tools.ts";
+import { carClip, cpuSeconds, findPython, PeakRss, run } from "./tools.ts";
 
 const ALL_SIZES: readonly [number, number][] = [[640, 360], [1280, 720], [1920, 1080]];
 const SECTION = "## Offline throughput";
@@ -224,23 +224,6 @@ async function measure(kind: Kind, ctx: Context, size: readonly [number, number]
     case "oursSparse":
       return await pipeline(ctx, size, "bgr24", 1);
   }
-}
-
-/** A Python with OpenCV: python3, then Debian's; installs python3-opencv with apt if root. */
-async function findPython(): Promise<string | undefined> {
-  const works = async (py: string) =>
-    (await stdoutOf(py, ["-c", "import cv2; print(cv2.__version__)"]))?.trim();
-  for (const py of ["python3", "/usr/bin/python3"]) if (await works(py)) return py;
-  if ((await stdoutOf("id", ["-u"]))?.trim() === "0" && await stdoutOf("apt-get", ["--version"])) {
-    console.error("installing python3-opencv with apt-get ...");
-    await stdoutOf("apt-get", ["install", "-y", "-q", "python3-opencv"]);
-    if (await works("/usr/bin/python3")) return "/usr/bin/python3";
-  }
-  console.error(
-    "warning: no Python with OpenCV (apt-get install python3-opencv): the opencv columns are " +
-      "left out",
-  );
-  return undefined;
 }
 
 function parseArgs(args: string[]) {

@@ -10,7 +10,15 @@
  * @module
  */
 
-/** The YUV layouts piped for in-process conversion: limited range, or full range (JPEG). */
+/**
+ * The YUV layouts ffmpeg pipes for in-process conversion: limited range, or full range (JPEG).
+ *
+ * @example
+ * ```ts
+ * import type { YuvTransport } from "@stream-infer/stream-infer";
+ * const piped: YuvTransport = "yuv420p";
+ * ```
+ */
 export type YuvTransport = "yuv420p" | "yuvj420p";
 
 /** The packed formats converted to. */

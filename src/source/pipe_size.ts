@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { openFirst } from "./ffi.ts";
 
 const F_SETPIPE_SZ = 1031;
 const O_WRONLY = 0o1;
@@ -36,13 +37,8 @@ const LIBC = {
  */
 export function growStdoutPipe(pid: number, bytes = PIPE_BYTES): number | undefined {
   if (Deno.build.os !== "linux") return undefined;
-  if (Deno.permissions.querySync?.({ name: "ffi" }).state !== "granted") return undefined;
-  let libc: Deno.DynamicLibrary<typeof LIBC>;
-  try {
-    libc = Deno.dlopen("libc.so.6", LIBC);
-  } catch {
-    return undefined; // not glibc
-  }
+  const libc = openFirst(["libc.so.6"], LIBC)?.library; // none without FFI, or not glibc
+  if (!libc) return undefined;
   try {
     const path = new TextEncoder().encode(`/proc/${pid}/fd/1\0`);
     // non-blocking: opening a pipe's write side never waits (this process is its reader)

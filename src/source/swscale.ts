@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { ffiAllowed, openFirst } from "./ffi.ts";
 
 /**
  * The YUV layouts ffmpeg pipes for in-process conversion: limited range, or full range (JPEG).
@@ -77,19 +78,10 @@ let loads: string | null | undefined; // the soname that loads, null when none d
  * is found out once). Each converter holds its own handle, so none outlives its use.
  */
 function openSwscale(): Deno.DynamicLibrary<typeof SYMBOLS> | null {
-  if (Deno.permissions.querySync?.({ name: "ffi" }).state !== "granted") return null;
-  if (loads === null) return null;
-  const env = Deno.permissions.querySync({ name: "env", variable: "STREAM_INFER_SWSCALE" });
-  const named = env.state === "granted" ? Deno.env.get("STREAM_INFER_SWSCALE") : undefined;
-  for (const name of loads ? [loads] : named ? [named] : SONAMES) {
-    try {
-      const library = Deno.dlopen(name, SYMBOLS);
-      loads = name;
-      return library;
-    } catch { /* try the next one */ }
-  }
-  loads = null;
-  return null;
+  if (loads === null || !ffiAllowed()) return null;
+  const opened = openFirst(loads ? [loads] : SONAMES, SYMBOLS);
+  loads = opened?.name ?? null;
+  return opened?.library ?? null;
 }
 
 /**
@@ -110,10 +102,9 @@ export function yuvTransport(
 ): YuvTransport | undefined {
   if (pixelFormat !== "yuv420p" && pixelFormat !== "yuvj420p") return undefined;
   if (colorSpace !== undefined && !(colorSpace in COLOR_SPACES)) return undefined;
+  if (!ffiAllowed()) return undefined;
   if (loads === undefined) openSwscale()?.close();
-  return loads && Deno.permissions.querySync?.({ name: "ffi" }).state === "granted"
-    ? pixelFormat
-    : undefined;
+  return loads ? pixelFormat : undefined;
 }
 
 /**

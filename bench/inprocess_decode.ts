@@ -18,14 +18,13 @@
  */
 import { locateFfmpeg } from "../mod.ts";
 import { loadAverage, machine, median, writeSection } from "./report.ts";
-import { carClip, findPython, run } from "./tools.ts";
+import { carClip, findPython, opencvArgs, opencvResult, run } from "./tools.ts";
 
 const SECTION = "## In-process decoding probe";
 const COMMAND = "deno task bench:inprocess --write";
 const SIZES: readonly [number, number][] = [[640, 360], [1280, 720], [1920, 1080]];
 const FORMATS = ["bgr24", "rgb24"] as const;
 type Format = typeof FORMATS[number];
-const BASELINE_PY = new URL("./opencv_baseline.py", import.meta.url).pathname;
 let python: string | undefined;
 
 function libraries() {
@@ -200,9 +199,7 @@ function decode(libs: Libs, clip: string, width: number, height: number, format:
 async function opencv(clip: string, size: readonly [number, number], format: Format) {
   python ??= await findPython();
   if (!python) throw new Error("no Python with OpenCV (apt-get install python3-opencv)");
-  const out = await run(python, [BASELINE_PY, clip, ...size.map(String), format]);
-  const line = out.split("\n").find((l) => l.startsWith("{"));
-  return JSON.parse(line ?? "{}") as { frames: number; seconds: number };
+  return opencvResult(await run(python, opencvArgs(clip, size, format)));
 }
 
 async function main(): Promise<void> {

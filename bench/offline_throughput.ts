@@ -48,13 +48,20 @@ import {
   type SourceInfo,
 } from "../mod.ts";
 import { loadAverage, machine, median, writeSection } from "./report.ts";
-import { carClip, cpuSeconds, findPython, PeakRss, run } from "./tools.ts";
+import {
+  carClip,
+  cpuSeconds,
+  findPython,
+  opencvArgs,
+  opencvResult,
+  PeakRss,
+  run,
+} from "./tools.ts";
 
 const ALL_SIZES: readonly [number, number][] = [[640, 360], [1280, 720], [1920, 1080]];
 const SECTION = "## Offline throughput";
 const COMMAND = "deno task bench --repeats=5 --write";
 const TARGET = 1.1;
-const BASELINE_PY = new URL("./opencv_baseline.py", import.meta.url).pathname;
 
 /** The no-op algorithm. */
 class NoOp extends BaseAlgo<unknown, number> {
@@ -141,10 +148,9 @@ async function external(binary: string, args: string[]): Promise<Sample & { out:
 }
 
 /** The OpenCV loop: its own time and CPU from opening the capture, as ours is timed. */
-async function opencv(ctx: Context, size: readonly [number, number], format: string) {
-  const s = await external(ctx.python!, [BASELINE_PY, ctx.clip, ...size.map(String), format]);
-  const line = s.out.split("\n").find((l) => l.startsWith("{"));
-  const { frames, seconds, cpu } = JSON.parse(line ?? "{}");
+async function opencv(ctx: Context, size: readonly [number, number], format: "bgr24" | "rgb24") {
+  const s = await external(ctx.python!, opencvArgs(ctx.clip, size, format));
+  const { frames, seconds, cpu } = opencvResult(s.out);
   if (frames !== ctx.info.frameCount) throw new Error(`opencv read ${frames} frames: ${s.out}`);
   return { seconds, cpu, rss: s.rss };
 }

@@ -222,3 +222,21 @@ export async function findPython(): Promise<string | undefined> {
   );
   return undefined;
 }
+
+const OPENCV_BASELINE = new URL("./opencv_baseline.py", import.meta.url).pathname;
+
+/** bench/opencv_baseline.py and its arguments, to run with a Python from {@link findPython}. */
+export function opencvArgs(
+  clip: string,
+  size: readonly [number, number],
+  format: "bgr24" | "rgb24",
+): string[] {
+  return [OPENCV_BASELINE, clip, String(size[0]), String(size[1]), format];
+}
+
+/** What bench/opencv_baseline.py printed: frames, and seconds and CPU seconds of its loop. */
+export function opencvResult(out: string): { frames: number; seconds: number; cpu: number } {
+  const line = out.split("\n").find((l) => l.startsWith("{"));
+  if (!line) throw new Error(`opencv_baseline.py printed no result: ${out}`);
+  return JSON.parse(line);
+}

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import {
   assertOneLineError,
-  CLI,
+  cliArgs,
   ffmpeg,
   makeTestsrc,
   ROOT,
@@ -47,19 +47,7 @@ Deno.test("cli outputs: a second writer of the same output is refused (exit 2) a
     const out = `${dir}/out.jsonl`;
     // realtime: the first run goes on while the second one tries
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        "--unstable-worker-options",
-        CLI,
-        "run",
-        config,
-        "--mode",
-        "realtime",
-        "--out",
-        out,
-      ],
+      args: cliArgs(["run", config, "--mode", "realtime", "--out", out]),
       cwd: ROOT,
       stdin: "null",
       stdout: "null",

@@ -2,7 +2,7 @@
  * {@link CliRun}: the CLI as a subprocess whose output is drained as it comes, for the tests
  * that signal, query or stop a run while it goes.
  */
-import { CLI, ROOT } from "./helpers.ts";
+import { cliArgs, ROOT } from "./helpers.ts";
 import { within } from "./live_helpers.ts";
 
 /** How a {@link CliRun} is started. */
@@ -27,10 +27,9 @@ export class CliRun {
 
   /** Starts `stream-infer ...args`. */
   constructor(args: string[], options: CliRunOptions = {}) {
-    const config = ["--config", `${ROOT}/deno.json`];
     const deno = options.via === "task"
-      ? ["task", "--quiet", ...config, "cli", ...args]
-      : ["run", "-A", "--quiet", "--unstable-worker-options", ...config, CLI, ...args];
+      ? ["task", "--quiet", "--config", `${ROOT}/deno.json`, "cli", ...args]
+      : cliArgs(args);
     const [command, commandArgs] = options.newSession
       ? ["setsid", [Deno.execPath(), ...deno]]
       : [Deno.execPath(), deno];

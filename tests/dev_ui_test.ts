@@ -14,7 +14,15 @@
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { colorFor } from "../src/draw/color.ts";
-import { assertOneLineError, ffmpeg, makeTestsrc, ROOT, runCli, withTempDir } from "./helpers.ts";
+import {
+  assertOneLineError,
+  cliArgs,
+  ffmpeg,
+  makeTestsrc,
+  ROOT,
+  runCli,
+  withTempDir,
+} from "./helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = (() => {
@@ -39,21 +47,7 @@ interface Served {
 /** `stream-infer serve CONFIG --port 0` as a subprocess; resolves with its URL. */
 async function serve(config: string): Promise<Served> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-worker-options",
-      "--quiet",
-      "--config",
-      `${ROOT}/deno.json`,
-      `${ROOT}/src/cli/main.ts`,
-      "serve",
-      config,
-      "--port",
-      "0",
-      "--max-fps",
-      "12",
-    ],
+    args: cliArgs(["serve", config, "--port", "0", "--max-fps", "12"]),
     stdin: "null",
     stdout: "null",
     stderr: "piped",

@@ -215,6 +215,23 @@ export interface CliOutput {
 }
 
 /**
+ * `deno` arguments that run the CLI (`src/cli/main.ts`) with `args`: all permissions, the
+ * project's config, no download messages.
+ */
+export function cliArgs(args: string[]): string[] {
+  return [
+    "run",
+    "-A",
+    "--unstable-worker-options",
+    "--quiet",
+    "--config",
+    `${ROOT}/deno.json`,
+    CLI,
+    ...args,
+  ];
+}
+
+/**
  * Runs `deno run -A src/cli/main.ts ...args` as a subprocess (cwd: the project root by default;
  * `env`: extra environment variables).
  */
@@ -223,16 +240,7 @@ export async function runCli(
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<CliOutput> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-worker-options",
-      "--quiet",
-      "--config",
-      `${ROOT}/deno.json`,
-      CLI,
-      ...args,
-    ],
+    args: cliArgs(args),
     cwd: options.cwd ?? ROOT,
     stdin: "null",
     stdout: "piped",
@@ -241,6 +249,16 @@ export async function runCli(
   }).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Command lines of the ffmpeg processes that are children of this test process. */
+export async function childFfmpeg(): Promise<string[]> {
+  const out = await new Deno.Command("pgrep", {
+    args: ["-a", "-P", String(Deno.pid), "ffmpeg"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.trim());
 }
 
 /** Command lines of running ffmpeg/ffprobe processes that mention `text` (a temp dir, say). */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { childFfmpeg } from "../../tests/helpers.ts";
 import type { Frame } from "../frame.ts";
 import { FrameHub } from "./frames.ts";
 import { splitJpegs } from "./jpeg.ts";
@@ -7,16 +8,6 @@ import { BOUNDARY, mjpegResponse } from "./mjpeg.ts";
 function frame(index: number, source = "main", width = 64, height = 48): Frame {
   const data = new Uint8Array(width * height * 3).fill((index * 37) & 255);
   return { data, width, height, format: "bgr24", index, source, time: index / 25 };
-}
-
-/** ffmpeg processes that are children of this test process. */
-async function childFfmpeg(): Promise<string[]> {
-  const out = await new Deno.Command("pgrep", {
-    args: ["-a", "-P", String(Deno.pid), "ffmpeg"],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.trim());
 }
 
 Deno.test("frame hub: nothing is drawn or encoded, and no ffmpeg runs, without a watcher", async () => {

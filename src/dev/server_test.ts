@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { childFfmpeg } from "../../tests/helpers.ts";
 import { InputError } from "../errors.ts";
 import { serveDev } from "./server.ts";
 import type { DevState } from "./state.ts";
@@ -29,15 +30,6 @@ async function clip(path: string, seconds = 20): Promise<string> {
   }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
   return path;
-}
-
-async function childFfmpeg(): Promise<string[]> {
-  const out = await new Deno.Command("pgrep", {
-    args: ["-a", "-P", String(Deno.pid), "ffmpeg"],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.trim());
 }
 
 async function call(

@@ -261,6 +261,37 @@ export async function readRecords(path: string): Promise<Record<string, unknown>
   });
 }
 
+/** A loopback TCP server that accepts connections and never answers (a hung peer). */
+export interface SilentServer {
+  /** Its port on 127.0.0.1. */
+  port: number;
+  /** Stops listening and closes every connection it accepted. */
+  close(): Promise<void>;
+}
+
+/** Starts a {@link SilentServer}. */
+export function silentServer(): SilentServer {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) conns.push(conn);
+    } catch { /* closed */ }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    async close() {
+      listener.close();
+      await accepting;
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch { /* closed by the peer */ }
+      }
+    },
+  };
+}
+
 /** Whether something listens on TCP `port` (read from /proc/net/tcp; no connection made, so
  * a single-client `-listen 1` server is not used up). */
 export async function isListening(port: number): Promise<boolean> {

@@ -18,23 +18,14 @@ import {
   WebhookSink,
 } from "../mod.ts";
 import { makeTestsrc, withTempDir } from "./helpers.ts";
-import { freeTcpPort, readRecords, within } from "./live_helpers.ts";
+import { freeTcpPort, readRecords, silentServer, within } from "./live_helpers.ts";
 
 Deno.test("sink isolation: a throwing sink, a dead and a silent webhook stop neither the JSONL sink nor the run", async () => {
-  // a server that accepts connections and never answers
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) conns.push(conn);
-    } catch { /* closed */ }
-  })();
+  const silent = silentServer();
   try {
-    await isolationRun((listener.addr as Deno.NetAddr).port);
+    await isolationRun(silent.port);
   } finally {
-    listener.close();
-    await accepting;
-    for (const conn of conns) conn.close();
+    await silent.close();
   }
 });
 

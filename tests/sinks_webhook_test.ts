@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type AlgoRecord, Dispatcher, WebhookSink } from "../mod.ts";
-import { within } from "./live_helpers.ts";
+import { silentServer, within } from "./live_helpers.ts";
 
 const record = (frame: number): AlgoRecord => ({
   source: "gate",
@@ -62,18 +62,11 @@ Deno.test("webhook sink: 500 twice then 200: every record arrives exactly once, 
 });
 
 Deno.test("webhook sink: a server that never answers cannot hold the close past closeTimeout; drops are counted", async () => {
-  // accepts connections and never answers
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) conns.push(conn);
-    } catch { /* closed */ }
-  })();
+  const silent = silentServer();
   const lines: string[] = [];
   try {
     const sink = new WebhookSink({
-      url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`,
+      url: `http://127.0.0.1:${silent.port}/`,
       batchSize: 5,
       flushInterval: 0,
       maxQueue: 10,
@@ -92,13 +85,7 @@ Deno.test("webhook sink: a server that never answers cannot hold the close past 
     assert.equal(stats.dropped, 100, JSON.stringify(stats));
     assert.ok(lines.some((l) => /dropping records/.test(l)), lines.join("\n"));
   } finally {
-    listener.close();
-    await accepting;
-    for (const conn of conns) {
-      try {
-        conn.close();
-      } catch { /* closed */ }
-    }
+    await silent.close();
   }
 });
 

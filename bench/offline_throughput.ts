@@ -76,10 +76,10 @@ const KINDS = [
   "catYuv",
   "opencvBgr",
   "oursBgr",
-  "oursBgrFf",
+  "oursBgrSpawn",
   "opencvRgb",
   "oursRgb",
-  "oursRgbFf",
+  "oursRgbSpawn",
   "oursYuv",
   "oursSparse",
 ] as const;
@@ -92,10 +92,10 @@ const LABEL: Record<Kind, string> = {
   catYuv: "ffmpeg yuv420p \\| cat",
   opencvBgr: "opencv bgr24",
   oursBgr: "ours bgr24",
-  oursBgrFf: "ours bgr24, ffmpeg converts",
+  oursBgrSpawn: "ours bgr24, spawned ffmpeg",
   opencvRgb: "opencv rgb24",
   oursRgb: "ours rgb24",
-  oursRgbFf: "ours rgb24, ffmpeg converts",
+  oursRgbSpawn: "ours rgb24, spawned ffmpeg",
   oursYuv: "ours yuv420p",
   oursSparse: "ours 1 run/s",
 };
@@ -126,9 +126,9 @@ function sizeKey(size: readonly [number, number]): string {
 function producer(
   size: readonly [number, number],
   format: PixelFormat,
-  colorConversion: "auto" | "ffmpeg" = "auto",
+  decoding: "auto" | "ffmpeg" = "auto",
 ): FFmpegProducer {
-  return new FFmpegProducer({ width: size[0], height: size[1], format, colorConversion });
+  return new FFmpegProducer({ width: size[0], height: size[1], format, decoding });
 }
 
 /** Runs an external command tree; its CPU is that of the waited-for children. */
@@ -161,7 +161,7 @@ async function pipeline(
   size: readonly [number, number],
   format: PixelFormat,
   interval: number,
-  colorConversion: "auto" | "ffmpeg" = "auto",
+  decoding: "auto" | "ffmpeg" = "auto",
 ): Promise<Sample> {
   const inference = new Inference();
   await inference.loadAlgo(new NoOp(), { frameCount: 1, frameStep: 0, interval });
@@ -169,7 +169,7 @@ async function pipeline(
   const t0 = cpuSeconds();
   const began = performance.now();
   // the probe is timed, as OpenCV's is (cv2.VideoCapture opens and probes)
-  const player = new Player(producer(size, format, colorConversion), ctx.clip);
+  const player = new Player(producer(size, format, decoding), ctx.clip);
   await player.open();
   const summary = await inference.start(player, { mode: "offline" });
   const seconds = (performance.now() - began) / 1000;
@@ -219,11 +219,11 @@ async function measure(kind: Kind, ctx: Context, size: readonly [number, number]
       return await opencv(ctx, size, "rgb24");
     case "oursBgr":
       return await pipeline(ctx, size, "bgr24", 1 / ctx.info.fps);
-    case "oursBgrFf":
+    case "oursBgrSpawn":
       return await pipeline(ctx, size, "bgr24", 1 / ctx.info.fps, "ffmpeg");
     case "oursRgb":
       return await pipeline(ctx, size, "rgb24", 1 / ctx.info.fps);
-    case "oursRgbFf":
+    case "oursRgbSpawn":
       return await pipeline(ctx, size, "rgb24", 1 / ctx.info.fps, "ffmpeg");
     case "oursYuv":
       return await pipeline(ctx, size, "yuv420p", 1 / ctx.info.fps);
@@ -344,16 +344,16 @@ async function main(): Promise<void> {
     }
   }
   const leverTable: string[] = [
-    "| output | bgr24, ffmpeg converts | bgr24, converted here | gain | rgb24, ffmpeg converts | rgb24, converted here | gain |",
+    "| output | bgr24, spawned ffmpeg | bgr24, decoded here | gain | rgb24, spawned ffmpeg | rgb24, decoded here | gain |",
     "| --- | --: | --: | --: | --: | --: | --: |",
   ];
   for (const size of sizes) {
     const cell = (kind: Kind) => fps(medFps(kind, size));
     leverTable.push(
-      `| ${sizeKey(size)} | ${cell("oursBgrFf")} | ${cell("oursBgr")} | ${
-        times(paired("oursBgr", "oursBgrFf", size))
-      } | ${cell("oursRgbFf")} | ${cell("oursRgb")} | ${
-        times(paired("oursRgb", "oursRgbFf", size))
+      `| ${sizeKey(size)} | ${cell("oursBgrSpawn")} | ${cell("oursBgr")} | ${
+        times(paired("oursBgr", "oursBgrSpawn", size))
+      } | ${cell("oursRgbSpawn")} | ${cell("oursRgb")} | ${
+        times(paired("oursRgb", "oursRgbSpawn", size))
       } |`,
     );
   }

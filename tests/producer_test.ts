@@ -350,7 +350,7 @@ Deno.test("bad sources and positions are input errors, with no ffmpeg left", asy
   });
 });
 
-Deno.test("ffmpeg arguments: select before scale and format; bilinear by default; threads", () => {
+Deno.test("ffmpeg arguments: select before scale and format; area by default; threads", () => {
   const info = { width: 1920, height: 1080, fps: 25, frameCount: 250, duration: 10, live: false };
   const filter = { expr: "not(mod(n,5))", test: (k: number) => k % 5 === 0 };
   const clip = new URL(import.meta.url).pathname; // any existing file: nothing runs
@@ -363,7 +363,7 @@ Deno.test("ffmpeg arguments: select before scale and format; bilinear by default
   assert.equal(chain.filter((f) => f.startsWith("select")).length, 2, "fps and frame filter");
   assert.ok(at("scale=") > chain.findLastIndex((f) => f.startsWith("select")), chain.join(","));
   assert.equal(chain.at(-1), "format=yuv420p");
-  assert.equal(chain[at("scale=")], "scale=640:360:flags=bilinear");
+  assert.equal(chain[at("scale=")], "scale=640:360:flags=area");
   const args = plain.args(clip, { info });
   assert.equal(args[args.indexOf("-pix_fmt") + 1], "yuv420p");
   assert.ok(!args.includes("-threads") && !args.includes("-filter_threads"));

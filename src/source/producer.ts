@@ -14,6 +14,8 @@ import { type ParsedSource, parseSource } from "./parse.ts";
 import type { FrameSource, ReadOptions } from "./frame_source.ts";
 import { type RgbTarget, YuvConverter, type YuvTransport, yuvTransport } from "./swscale.ts";
 import { growStdoutPipe } from "./pipe_size.ts";
+import { decodeFrames, inProcessPlan } from "./in_process.ts";
+import { LibavDecoder } from "./decoder.ts";
 
 export type { FrameSource, ReadOptions } from "./frame_source.ts";
 
@@ -39,8 +41,9 @@ export interface ProducerOptions {
   /** Extra ffmpeg input options, after the defaults for the source's kind. */
   inputOptions?: string[];
   /**
-   * swscale flags for resizing (default `bilinear`, as OpenCV's `cv2.resize`: it costs ffmpeg
-   * about 8% less CPU than `bicubic` at 640x360 and 1280x720; see BENCHMARKS.md).
+   * swscale flags for resizing (default `area`: of swscale's filters the closest to OpenCV's
+   * `cv2.resize` when shrinking, and cheaper than `bilinear`; it enlarges as `bilinear` does.
+   * See BENCHMARKS.md).
    */
   scaleFlags?: string;
   /** Decoder threads (`-threads`; default: ffmpeg's choice, one per core). */
@@ -55,10 +58,17 @@ export interface ProducerOptions {
    * pixel.
    */
   colorConversion?: "auto" | "ffmpeg";
+  /**
+   * Where a file is decoded. `auto` (the default): in this process, through ffmpeg's own
+   * libraries (libavformat, libavcodec, libswscale) over FFI, as OpenCV does, when FFI is
+   * allowed, the libraries are ffmpeg 5.1's, the source is a local file of 8-bit 4:2:0 video
+   * and no input options are given; otherwise, and with `ffmpeg`, a spawned ffmpeg decodes.
+   */
+  decoding?: "auto" | "ffmpeg";
 }
 
 /** The swscale flags {@link FFmpegProducer} resizes with unless told otherwise. */
-export const DEFAULT_SCALE_FLAGS = "bilinear";
+export const DEFAULT_SCALE_FLAGS = "area";
 
 /**
  * Produces frames of a chosen size and pixel format from any source ffmpeg can read.
@@ -103,13 +113,11 @@ export class FFmpegProducer implements FrameSource {
           `(got ${JSON.stringify(options.scaleFlags)})`,
       );
     }
-    if (
-      options.colorConversion !== undefined &&
-      !["auto", "ffmpeg"].includes(options.colorConversion)
-    ) {
-      throw new InputError(
-        `producer colorConversion must be auto or ffmpeg (got ${options.colorConversion})`,
-      );
+    for (const key of ["colorConversion", "decoding"] as const) {
+      const v = options[key];
+      if (v !== undefined && v !== "auto" && v !== "ffmpeg") {
+        throw new InputError(`producer ${key} must be auto or ffmpeg (got ${v})`);
+      }
     }
     const format = options.format ?? "bgr24";
     if (!PIXEL_FORMATS.includes(format)) {
@@ -182,6 +190,32 @@ export class FFmpegProducer implements FrameSource {
     const { width, height } = this.outputSize(info);
     if (width % 2 || height % 2) return undefined;
     return yuvTransport(info.pixelFormat, info.colorSpace);
+  }
+
+  /**
+   * Whether {@link read} decodes `source` in this process (see
+   * {@link ProducerOptions.decoding}) rather than spawning ffmpeg.
+   *
+   * @example
+   * ```ts
+   * import { FFmpegProducer, probe } from "@stream-infer/stream-infer";
+   * const info = await probe("clip.mp4");
+   * console.log(new FFmpegProducer().decodesInProcess("clip.mp4", { info })); // true with --allow-ffi
+   * ```
+   */
+  decodesInProcess(source: string | ParsedSource, options: ReadOptions): boolean {
+    return this.#plan(parseSource(source), options) !== undefined;
+  }
+
+  #plan(parsed: ParsedSource, options: ReadOptions) {
+    if (this.#options.decoding === "ffmpeg" || !options.info) return undefined;
+    return inProcessPlan(parsed, options, {
+      size: this.outputSize(options.info),
+      format: this.format,
+      scaleFlags: this.#options.scaleFlags ?? DEFAULT_SCALE_FLAGS,
+      threads: this.#options.threads,
+      inputOptions: this.#options.inputOptions,
+    });
   }
 
   /**
@@ -262,6 +296,13 @@ export class FFmpegProducer implements FrameSource {
       throw new InputError(
         `position ${position} s is past the end of ${url} (${options.info.duration} s)`,
       );
+    }
+    const plan = this.#plan(parsed, options);
+    // a file libavformat cannot open after all is left to ffmpeg, which says why
+    const decoder = plan && await LibavDecoder.open(plan.url, plan.threads).catch(() => null);
+    if (decoder) {
+      yield* decodeFrames(decoder, plan, options);
+      return;
     }
     const pool = options.pool ?? new FramePool(1);
     const transport = this.transport(options.info);

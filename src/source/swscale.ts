@@ -10,6 +10,7 @@
  * @module
  */
 import { ffiAllowed, openFirst } from "./ffi.ts";
+import { frameBytes, isYuv, type PixelFormat } from "../frame.ts";
 
 /**
  * The YUV layouts ffmpeg pipes for in-process conversion: limited range, or full range (JPEG).
@@ -26,11 +27,13 @@ export type YuvTransport = "yuv420p" | "yuvj420p";
 export type RgbTarget = "bgr24" | "rgb24";
 
 // AVPixelFormat values (stable since libavutil 51); full-range input is yuv420p with the
-// source range set below (swscale warns about its deprecated yuvj420p)
-const AV_PIX_FMT: Record<YuvTransport | RgbTarget, number> = {
+// source range set apart (swscale warns about its deprecated yuvj420p)
+const AV_PIX_FMT: Record<YuvTransport | PixelFormat, number> = {
   yuv420p: 0,
   rgb24: 2,
   bgr24: 3,
+  gray: 8,
+  nv12: 23,
   yuvj420p: 0,
 };
 
@@ -47,7 +50,26 @@ const COLOR_SPACES: Record<string, number> = {
   bt2020c: 10,
 };
 
-const SWS_BILINEAR = 2;
+// swscale's flags by the names ffmpeg's `flags` option takes
+const SWS_FLAGS: Record<string, number> = {
+  fast_bilinear: 0x1,
+  bilinear: 0x2,
+  bicubic: 0x4,
+  experimental: 0x8,
+  neighbor: 0x10,
+  area: 0x20,
+  bicublin: 0x40,
+  gauss: 0x80,
+  sinc: 0x100,
+  lanczos: 0x200,
+  spline: 0x400,
+  print_info: 0x1000,
+  accurate_rnd: 0x40000,
+  full_chroma_int: 0x2000,
+  full_chroma_inp: 0x4000,
+  bitexact: 0x80000,
+  error_diffusion: 0x800000,
+};
 
 const SYMBOLS = {
   sws_getContext: {
@@ -58,10 +80,21 @@ const SYMBOLS = {
     parameters: ["pointer", "pointer", "i32", "pointer", "i32", "i32", "i32", "i32"],
     result: "i32",
   },
+  sws_getColorspaceDetails: {
+    parameters: ["pointer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
   sws_getCoefficients: { parameters: ["i32"], result: "pointer" },
   sws_scale: {
-    parameters: ["pointer", "buffer", "buffer", "i32", "i32", "buffer", "buffer"],
+    parameters: ["pointer", "pointer", "pointer", "i32", "i32", "buffer", "buffer"],
     result: "i32",
+  },
+  // the same, off the main thread
+  sws_scale_async: {
+    name: "sws_scale",
+    parameters: ["pointer", "pointer", "pointer", "i32", "i32", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
   },
   sws_freeContext: { parameters: ["pointer"], result: "void" },
 } as const;
@@ -108,8 +141,192 @@ export function yuvTransport(
 }
 
 /**
- * Converts frames of one size from a {@link YuvTransport} to a packed RGB format. Close it
- * when done.
+ * swscale's flags for a `+`-joined list of their names (`bilinear`, `bicubic+accurate_rnd`),
+ * or `undefined` when a name is not one of them.
+ *
+ * @example
+ * ```ts ignore
+ * import { swsFlags } from "./swscale.ts";
+ * console.log(swsFlags("bilinear")); // 2
+ * console.log(swsFlags("bilinear+nonsense")); // undefined
+ * ```
+ */
+export function swsFlags(names: string): number | undefined {
+  let flags = 0;
+  for (const name of names.split("+")) {
+    if (!(name in SWS_FLAGS)) return undefined;
+    flags |= SWS_FLAGS[name];
+  }
+  return flags;
+}
+
+/** One side of a {@link Scaler}: a size, a pixel format and, for YUV, the range. */
+export interface ScaleSide {
+  width: number;
+  height: number;
+  /** An `AVPixelFormat` (a decoded picture's own), or one of the library's formats. */
+  format: number | PixelFormat;
+  /** Full-range (JPEG) samples; left out, swscale's default for the format. */
+  fullRange?: boolean;
+}
+
+/**
+ * The planes of a frame of `format` whose pixels start at `base`, for libswscale: pointers
+ * and strides (as in `AVFrame.data` and `linesize`).
+ */
+function planesOf(
+  base: bigint,
+  width: number,
+  height: number,
+  format: PixelFormat,
+): { planes: BigUint64Array; strides: Int32Array } {
+  if (!isYuv(format)) {
+    const stride = format === "gray" ? width : width * 3;
+    return {
+      planes: new BigUint64Array([base, 0n, 0n, 0n]),
+      strides: new Int32Array([stride, 0, 0, 0]),
+    };
+  }
+  const luma = BigInt(width * height), cw = Math.ceil(width / 2), ch = Math.ceil(height / 2);
+  return format === "nv12"
+    ? {
+      planes: new BigUint64Array([base, base + luma, 0n, 0n]),
+      strides: new Int32Array([width, cw * 2, 0, 0]),
+    }
+    : {
+      planes: new BigUint64Array([base, base + luma, base + luma + BigInt(cw * ch), 0n]),
+      strides: new Int32Array([width, cw, cw, 0]),
+    };
+}
+
+const address = (bytes: Uint8Array) =>
+  BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
+
+/**
+ * One libswscale context: pictures of one size and format to frames of another, resized with
+ * the given flags, the colour matrix following the source's tag (BT.601 when untagged, as
+ * ffmpeg's `scale` filter does). Close it when done.
+ *
+ * @example
+ * ```ts ignore
+ * import { Scaler } from "./swscale.ts";
+ * const scale = new Scaler({ width: 64, height: 48, format: "yuv420p" }, { width: 32, height: 24, format: "bgr24" });
+ * const yuv = new Uint8Array(64 * 48 * 3 / 2).fill(128), bgr = new Uint8Array(32 * 24 * 3);
+ * scale.runBuffer(yuv, bgr);
+ * scale.close();
+ * ```
+ */
+export class Scaler {
+  readonly #library: Deno.DynamicLibrary<typeof SYMBOLS>;
+  readonly #sws: Swscale;
+  #context: Deno.PointerValue;
+  readonly #from: ScaleSide;
+  readonly #dst: { planes: BigUint64Array; strides: Int32Array };
+  readonly #dstOffsets: BigUint64Array;
+  readonly #dstBytes: number;
+  #src?: { planes: BigUint64Array; strides: Int32Array };
+  readonly #srcOffsets?: BigUint64Array;
+
+  /** Creates the context; throws when libswscale is not available or cannot convert. */
+  constructor(
+    from: ScaleSide,
+    to: ScaleSide & { format: PixelFormat },
+    options: { flags?: number; colorSpace?: string } = {},
+  ) {
+    const library = openSwscale();
+    if (!library) throw new Error("libswscale is not available (FFI denied or not installed)");
+    this.#library = library;
+    const sws = this.#sws = library.symbols;
+    const pix = (f: number | PixelFormat) => typeof f === "number" ? f : AV_PIX_FMT[f];
+    this.#context = sws.sws_getContext(
+      from.width,
+      from.height,
+      pix(from.format),
+      to.width,
+      to.height,
+      pix(to.format),
+      options.flags ?? SWS_FLAGS.bilinear,
+      null,
+      null,
+      null,
+    );
+    if (!this.#context) {
+      library.close();
+      throw new Error(`swscale cannot convert ${from.format} to ${to.format}`);
+    }
+    // the source's matrix and range; the destination's range as given, else swscale's own
+    // default for its format (full for gray, limited for YUV), as ffmpeg's scale filter keeps it
+    const ints = () => new Int32Array(1), ptr = new BigUint64Array(1);
+    const [srcRange, dstRange, b, c, s] = [ints(), ints(), ints(), ints(), ints()];
+    sws.sws_getColorspaceDetails(this.#context, ptr, srcRange, ptr, dstRange, b, c, s);
+    const table = sws.sws_getCoefficients(COLOR_SPACES[options.colorSpace ?? "unknown"] ?? 2);
+    sws.sws_setColorspaceDetails(
+      this.#context,
+      table,
+      from.fullRange === undefined ? srcRange[0] : Number(from.fullRange),
+      table,
+      to.fullRange === undefined ? dstRange[0] : Number(to.fullRange),
+      b[0],
+      c[0],
+      s[0],
+    );
+    this.#from = from;
+    this.#dst = planesOf(0n, to.width, to.height, to.format);
+    this.#dstOffsets = this.#dst.planes.slice();
+    this.#dstBytes = frameBytes(to.width, to.height, to.format);
+    if (typeof from.format === "string") {
+      this.#srcOffsets = planesOf(0n, from.width, from.height, from.format).planes;
+    }
+  }
+
+  /** Converts one picture given as libav's plane pointers and strides (`AVFrame.data`,
+   * `AVFrame.linesize`) into `out`. */
+  run(planes: Deno.PointerValue, strides: Deno.PointerValue, out: Uint8Array): void {
+    const dst = this.#target(out);
+    this.#sws.sws_scale(this.#context, planes, strides, 0, this.#from.height, ...dst);
+  }
+
+  /** {@link run} on another thread: the main thread goes on meanwhile. Leave the picture, `out`
+   * and this scaler alone until it resolves. */
+  async runAsync(planes: Deno.PointerValue, strides: Deno.PointerValue, out: Uint8Array) {
+    const dst = this.#target(out);
+    await this.#sws.sws_scale_async(this.#context, planes, strides, 0, this.#from.height, ...dst);
+  }
+
+  #target(out: Uint8Array): [BigUint64Array, Int32Array] {
+    if (!this.#context) throw new Error("Scaler is closed");
+    if (out.byteLength < this.#dstBytes) throw new RangeError("output buffer too small");
+    const base = address(out), dst = this.#dst, offsets = this.#dstOffsets;
+    for (let i = 0; i < 4; i++) dst.planes[i] = dst.strides[i] ? base + offsets[i] : 0n;
+    return [dst.planes, dst.strides];
+  }
+
+  /** Converts one frame held in a buffer in one of the library's formats (planes one after
+   * another, as {@link frameBytes} lays them out) into `out`. */
+  runBuffer(input: Uint8Array, out: Uint8Array): void {
+    const { width, height, format } = this.#from;
+    if (typeof format === "number") throw new Error("runBuffer needs a named source format");
+    if (input.byteLength < frameBytes(width, height, format)) {
+      throw new RangeError(`input buffer too small for ${width}x${height} ${format}`);
+    }
+    const src = this.#src ??= planesOf(0n, width, height, format);
+    const base = address(input), offsets = this.#srcOffsets!;
+    for (let i = 0; i < 4; i++) src.planes[i] = src.strides[i] ? base + offsets[i] : 0n;
+    this.run(Deno.UnsafePointer.of(src.planes), Deno.UnsafePointer.of(src.strides), out);
+  }
+
+  /** Frees the context and lets go of the library. */
+  close(): void {
+    if (!this.#context) return;
+    this.#sws.sws_freeContext(this.#context);
+    this.#context = null;
+    this.#library.close();
+  }
+}
+
+/**
+ * Converts frames of one size from a {@link YuvTransport} to a packed RGB format (the piped
+ * frames of a spawned ffmpeg). Close it when done.
  *
  * @example
  * ```ts ignore
@@ -122,15 +339,7 @@ export function yuvTransport(
  * ```
  */
 export class YuvConverter {
-  readonly #library: Deno.DynamicLibrary<typeof SYMBOLS>;
-  readonly #sws: Swscale;
-  #context: Deno.PointerValue;
-  readonly #width: number;
-  readonly #height: number;
-  readonly #planes = new BigUint64Array(4);
-  readonly #dst = new BigUint64Array(4);
-  readonly #strides: Int32Array;
-  readonly #dstStride: Int32Array;
+  readonly #scaler: Scaler;
 
   /** Creates the swscale context; throws when libswscale is not available. */
   constructor(
@@ -141,65 +350,20 @@ export class YuvConverter {
     colorSpace?: string,
   ) {
     if (width % 2 || height % 2) throw new Error(`YUV 4:2:0 needs even sides (${width}x${height})`);
-    const library = openSwscale();
-    if (!library) throw new Error("libswscale is not available (FFI denied or not installed)");
-    this.#library = library;
-    const sws = this.#sws = library.symbols;
-    this.#width = width;
-    this.#height = height;
-    this.#context = sws.sws_getContext(
-      width,
-      height,
-      AV_PIX_FMT[from],
-      width,
-      height,
-      AV_PIX_FMT[to],
-      SWS_BILINEAR,
-      null,
-      null,
-      null,
+    this.#scaler = new Scaler(
+      { width, height, format: "yuv420p", fullRange: from === "yuvj420p" },
+      { width, height, format: to, fullRange: true },
+      { colorSpace },
     );
-    if (!this.#context) {
-      library.close();
-      throw new Error(`swscale cannot convert ${from} to ${to}`);
-    }
-    const table = sws.sws_getCoefficients(COLOR_SPACES[colorSpace ?? "unknown"] ?? 2);
-    // the source's range, full-range RGB out, no brightness/contrast/saturation change
-    sws.sws_setColorspaceDetails(
-      this.#context,
-      table,
-      from === "yuvj420p" ? 1 : 0,
-      table,
-      1,
-      0,
-      1 << 16,
-      1 << 16,
-    );
-    this.#strides = new Int32Array([width, width / 2, width / 2, 0]);
-    this.#dstStride = new Int32Array([width * 3, 0, 0, 0]);
   }
 
   /** Converts one frame: `yuv` holds the three planes, `out` receives the packed pixels. */
   run(yuv: Uint8Array, out: Uint8Array): void {
-    const w = this.#width, h = this.#height;
-    if (!this.#context) throw new Error("YuvConverter is closed");
-    if (yuv.byteLength < (w * h * 3) / 2 || out.byteLength < w * h * 3) {
-      throw new RangeError(`buffers too small for ${w}x${h}`);
-    }
-    const y = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(yuv)));
-    const planes = this.#planes;
-    planes[0] = y;
-    planes[1] = y + BigInt(w * h);
-    planes[2] = planes[1] + BigInt((w * h) / 4);
-    this.#dst[0] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(out)));
-    this.#sws.sws_scale(this.#context, planes, this.#strides, 0, h, this.#dst, this.#dstStride);
+    this.#scaler.runBuffer(yuv, out);
   }
 
   /** Frees the swscale context and lets go of the library. */
   close(): void {
-    if (!this.#context) return;
-    this.#sws.sws_freeContext(this.#context);
-    this.#context = null;
-    this.#library.close();
+    this.#scaler.close();
   }
 }

@@ -11,18 +11,18 @@
  * - `| cat`: the same arguments writing raw bgr24 into `cat > /dev/null`: what a C reader gets
  *   from the pipe when ffmpeg converts;
  * - `yuv | cat`: the arguments for yuv420p into `cat > /dev/null`: the pipe part of our bgr24
- *   and rgb24 frames when this process converts them (the default, see `colorConversion`);
+ *   and rgb24 frames when a spawned ffmpeg reads for this process (`decoding: "ffmpeg"`);
  * - `opencv bgr24` / `opencv rgb24`: bench/opencv_baseline.py (cv2.VideoCapture, cv2.resize
  *   INTER_LINEAR, cv2.cvtColor for rgb24, a no-op per frame);
  * - `ours bgr24` / `ours rgb24`: the pipeline (`Inference` + `Player` + `FFmpegProducer`) with a
- *   no-op algorithm run on every frame (`interval` 1/fps): ffmpeg pipes yuv420p, libswscale
- *   converts in this process;
- * - `ours bgr24, ffmpeg converts` / `ours rgb24, ffmpeg converts`: the same with
- *   `colorConversion: "ffmpeg"` (3 bytes per pixel through the pipe);
+ *   no-op algorithm run on every frame (`interval` 1/fps), decoding in this process (the
+ *   default, `decoding: "auto"`);
+ * - `ours bgr24, spawned ffmpeg` / `ours rgb24, spawned ffmpeg`: the same with
+ *   `decoding: "ffmpeg"` (ffmpeg pipes yuv420p, this process converts);
  * - `ours yuv420p`: yuv420p frames (the no-op never asks for RGB, so nothing is converted);
- * - `ours 1 run/s`: bgr24, `interval` 1: ffmpeg `select`s only the frames read.
+ * - `ours 1 run/s`: bgr24, `interval` 1: only the pictures read are resized and converted.
  *
- * Both sides are timed the same way: from opening the source (our probe and spawn;
+ * Both sides are timed the same way: from opening the source (our probe and decoder;
  * `cv2.VideoCapture`) to the last frame, without the runtime's start-up or imports. Frames/s
  * are clip frames per such second. CPU seconds per frame cover the whole process tree over
  * that span (this process and its ffmpeg for ours; the Python process's own count for OpenCV;
@@ -268,9 +268,9 @@ async function main(): Promise<void> {
   const info = await probe(clip);
   if (!info.frameCount) throw new Error(`${clip}: unknown frame count`);
   const ctx: Context = { ffmpeg, clip, info, python };
-  if (producer(sizes[0], "bgr24").transport(info) !== "yuv420p") {
+  if (!producer(sizes[0], "bgr24").decodesInProcess(clip, { info })) {
     throw new Error(
-      "bgr24 frames would be converted by ffmpeg: run with --allow-all and libswscale",
+      "frames would come from a spawned ffmpeg: run with --allow-all and ffmpeg 5.1's libraries",
     );
   }
   const frames = info.frameCount;
@@ -419,8 +419,8 @@ async function main(): Promise<void> {
     }; ${repeats} rounds in ${wall.toFixed(0)} s`,
     "",
     `Clip: car-detection.mp4 upscaled to 1920x1080 at 25 fps (${frames} frames, H.264 ` +
-    "veryfast). Both sides are timed alike: from opening the source (our probe and ffmpeg's " +
-    "spawn; `cv2.VideoCapture`) to the last frame, without the runtime's start-up or " +
+    "veryfast). Both sides are timed alike: from opening the source (our probe and " +
+    "decoder; `cv2.VideoCapture`) to the last frame, without the runtime's start-up or " +
     "imports. Frames/s are clip frames per such second, medians over the rounds; every round " +
     "runs every measurement of every size back to back, in alternating order, and the ratios " +
     "are medians of the per-round ratios (other work on the machine slows both sides of a " +
@@ -431,29 +431,31 @@ async function main(): Promise<void> {
     "- **ffmpeg | cat**: the same arguments writing raw bgr24 into `cat > /dev/null`: what a C " +
     "reader gets through the pipe when ffmpeg converts.",
     "- **ffmpeg yuv420p | cat**: the arguments for yuv420p (1.5 bytes per pixel) into `cat`: " +
-    "the pipe part of our bgr24 and rgb24 frames, which this process converts.",
+    "the ceiling of a spawned ffmpeg's pipe for our bgr24 and rgb24 frames " +
+    '(`decoding: "ffmpeg"`).',
     "- **opencv**: bench/opencv_baseline.py, the Python original's loop: `cv2.VideoCapture` " +
     "decoding in-process, `cv2.resize` (INTER_LINEAR) when the size differs, " +
     "`cv2.cvtColor` for rgb24, and a no-op per frame.",
     "- **ours**: `Inference` + `Player` + `FFmpegProducer` with a no-op algorithm run on every " +
-    "frame (`interval` 1/fps). bgr24 and rgb24: ffmpeg scales and pipes yuv420p, and this " +
-    "process converts each frame with ffmpeg's libswscale through FFI (`colorConversion: " +
-    '"auto"`, the default). **yuv420p** pipes 1.5 bytes per pixel and converts nothing ' +
-    "(the no-op never asks for RGB); **1 run/s** is bgr24 with `interval` 1 (ffmpeg " +
-    "`select`s only the frames read).",
+    'frame (`interval` 1/fps), decoding in this process (`decoding: "auto"`, the default): ' +
+    "libavformat and libavcodec through FFI, libswscale resizing (`area`, the default) and " +
+    "converting on another thread while the next picture decodes. **yuv420p** frames are " +
+    "resized only (the no-op never asks for RGB); **1 run/s** is bgr24 with `interval` 1 " +
+    "(only the pictures read are resized and converted).",
     "",
     table.join("\n"),
     "",
     `Target: ours ≥ ${TARGET}× opencv in bgr24 and rgb24: ${verdicts.join("; ") || "–"}.`,
     "",
-    "The conversion lever, in the same rounds: our pipeline with ffmpeg converting " +
-    '(`colorConversion: "ffmpeg"`, 3 bytes per pixel through the pipe) against converting ' +
-    "here (the default):",
+    "The decoding lever, in the same rounds: our pipeline reading from a spawned ffmpeg " +
+    '(`decoding: "ffmpeg"`: ffmpeg decodes and resizes, pipes yuv420p, and this process ' +
+    "converts) against decoding here (the default):",
     "",
     leverTable.join("\n"),
     "",
-    "CPU per frame is the CPU time of the whole process tree (this Deno process and its " +
-    "ffmpeg for ours; python; `sh`, ffmpeg and `cat`) over the clip's frames, from /proc. " +
+    "CPU per frame is the CPU time of the whole process tree (this Deno process, and its " +
+    "ffmpeg when spawned, for ours; python; `sh`, ffmpeg and `cat`) over the clip's frames, " +
+    "from /proc. " +
     "Peak RSS is each process's VmHWM, sampled every 100 ms, summed over the tree.",
     "",
     cpuTable.join("\n"),

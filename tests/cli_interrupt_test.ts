@@ -17,16 +17,20 @@ import {
   waitUntil,
 } from "./live_helpers.ts";
 
-/** A 20 s clip and a config running `plugin` every 0.2 s. */
-async function setup(dir: string, plugin: string, mode = "realtime"): Promise<string> {
+/** A 20 s clip and a config running `plugin` every 0.2 s (`decoding` as the producer's). */
+async function setup(
+  dir: string,
+  plugin: string,
+  decoding: "auto" | "ffmpeg" = "auto",
+): Promise<string> {
   const clip = await makeTestsrc(`${dir}/clip.mp4`, { seconds: 20, fps: 25 });
   const config = `${dir}/pipeline.yaml`;
   await Deno.writeTextFile(
     config,
     [
       `source: ${clip}`,
-      `mode: ${mode}`,
-      "producer: { width: 160, height: 120, format: rgb24 }",
+      "mode: realtime",
+      `producer: { width: 160, height: 120, format: rgb24, decoding: ${decoding} }`,
       "algos:",
       `  - plugin: ${plugin}`,
       "    name: algo",
@@ -38,12 +42,14 @@ async function setup(dir: string, plugin: string, mode = "realtime"): Promise<st
   return config;
 }
 
-/** Waits until the run is under way: its output is open and ffmpeg decodes the clip. */
-async function waitStarted(dir: string, run: CliRun, out: string): Promise<void> {
+/** Waits until the run is under way: its output holds a record (and, when `ffmpeg` is asked
+ * for, an ffmpeg decodes the clip). */
+async function waitStarted(dir: string, run: CliRun, out: string, ffmpeg = false) {
   await waitUntil(60_000, "the CLI run to start", async () => {
     const status = await Promise.race([run.child.status, delay(0).then(() => undefined)]);
     if (status) throw new Error(`the CLI exited early (${status.code}): ${run.stderr}`);
-    return await exists(out) && (await ffmpegProcesses(dir)).length > 0;
+    if (!await exists(out) || (await readRecords(out)).length === 0) return false;
+    return !ffmpeg || (await ffmpegProcesses(dir)).length > 0;
   });
 }
 
@@ -119,11 +125,11 @@ Deno.test("cli interrupt: a second, later interrupt forces the exit and still wr
 
 Deno.test("cli interrupt: a killed ffmpeg fails the run but keeps the records collected so far", async () => {
   await withTempDir(async (dir) => {
-    const config = await setup(dir, `${ROOT}/plugins/motion.ts`);
+    const config = await setup(dir, `${ROOT}/plugins/motion.ts`, "ffmpeg");
     const out = `${dir}/out.jsonl`;
     const run = new CliRun(["run", config, "--out", out]);
     try {
-      await waitStarted(dir, run, out);
+      await waitStarted(dir, run, out, true);
       await delay(1500);
       for (const line of await ffmpegProcesses(`${dir}/clip.mp4`)) {
         Deno.kill(Number(line.trim().split(/\s+/)[0]), "SIGKILL");

@@ -14,7 +14,7 @@ import {
   withTempDir,
   writeText,
 } from "./helpers.ts";
-import { delay, ffmpegProcesses, readRecords, waitUntil, within } from "./live_helpers.ts";
+import { delay, readRecords, waitUntil, within } from "./live_helpers.ts";
 import { exists } from "./cli_run.ts";
 
 Deno.test("cli outputs: --out a directory is exit 2 before any source opens or plugin loads", async () => {
@@ -57,7 +57,7 @@ Deno.test("cli outputs: a second writer of the same output is refused (exit 2) a
     const stderr = new Response(child.stderr).text();
     try {
       await waitUntil(60_000, "the first run to start", async () => {
-        return await exists(out) && (await ffmpegProcesses(dir)).length > 0;
+        return await exists(out) && (await readRecords(out)).length > 0;
       });
       await delay(1000);
       // offline: without the lock this run would finish in a few seconds and exit 0

@@ -73,6 +73,7 @@ function producerSchema() {
     width: dimension.optional(),
     height: dimension.optional(),
     format: z.enum(PIXEL_FORMATS as [string, ...string[]]).optional(),
+    decoding: z.enum(["auto", "ffmpeg"]).optional(),
   });
 }
 

@@ -26,6 +26,9 @@ export interface ProducerSpec {
   height?: number;
   /** Pixel format (default `bgr24`). */
   format?: PixelFormat;
+  /** Where a file is decoded: `auto` (in this process when it can) or `ffmpeg` (a spawned
+   * ffmpeg); see `ProducerOptions.decoding`. */
+  decoding?: "auto" | "ffmpeg";
 }
 
 /**
@@ -91,7 +94,8 @@ export function checkSourceId(id: unknown): string {
 }
 
 /**
- * Validates a producer spec (`width`, `height`, `format`); `where` prefixes the messages.
+ * Validates a producer spec (`width`, `height`, `format`, `decoding`); `where` prefixes the
+ * messages.
  *
  * @example
  * ```ts
@@ -114,8 +118,17 @@ export function parseProducerSpec(value: unknown, where = "producer"): ProducerS
         throw new FieldError(where, key, `must be one of ${formats} (got ${shown(v)})`);
       }
       spec.format = v as PixelFormat;
+    } else if (key === "decoding") {
+      if (v !== "auto" && v !== "ffmpeg") {
+        throw new FieldError(where, key, `must be auto or ffmpeg (got ${shown(v)})`);
+      }
+      spec.decoding = v;
     } else {
-      throw new FieldError(where, key, "is an unknown key (allowed: width, height, format)");
+      throw new FieldError(
+        where,
+        key,
+        "is an unknown key (allowed: width, height, format, decoding)",
+      );
     }
   }
   return spec;

@@ -61,12 +61,9 @@ export class LibavDecoder {
   #codec: Deno.PointerValue = null;
   readonly #packet: Deno.PointerObject;
   readonly #packetView: Deno.UnsafePointerView;
-  // two pictures in turn: the one last decoded stays valid while the next is decoded
-  readonly #frames: [Deno.PointerObject, Deno.PointerObject];
-  #frame: Deno.PointerObject;
-  #frameView: Deno.UnsafePointerView;
-  readonly #held = [false, false];
-  #turn = 0;
+  readonly #frame: Deno.PointerObject;
+  readonly #frameView: Deno.UnsafePointerView;
+  #held = false;
   #draining = false;
   #ended = false;
   /** What went wrong while reading or decoding (damaged data), in order, without repeats. */
@@ -93,8 +90,7 @@ export class LibavDecoder {
     this.#timeBase = den > 0 ? num / den : 0;
     this.#packet = libav.codec.av_packet_alloc()!;
     this.#packetView = new Deno.UnsafePointerView(this.#packet);
-    this.#frames = [libav.util.av_frame_alloc()!, libav.util.av_frame_alloc()!];
-    this.#frame = this.#frames[0];
+    this.#frame = libav.util.av_frame_alloc()!;
     this.#frameView = new Deno.UnsafePointerView(this.#frame);
   }
 
@@ -167,18 +163,14 @@ export class LibavDecoder {
    * threads finish it (a few milliseconds). */
   next(): boolean {
     const { codec, util, format, layout } = this.#libav;
-    // decode into the picture before last, which nobody reads any more
-    this.#turn ^= 1;
-    this.#frame = this.#frames[this.#turn];
-    this.#frameView = new Deno.UnsafePointerView(this.#frame);
-    if (this.#held[this.#turn]) {
+    if (this.#held) {
       util.av_frame_unref(this.#frame);
-      this.#held[this.#turn] = false;
+      this.#held = false;
     }
     while (!this.#ended) {
       const received = codec.avcodec_receive_frame(this.#codec, this.#frame);
       if (received === 0) {
-        this.#held[this.#turn] = true;
+        this.#held = true;
         const flags = this.#frameView.getInt32(layout.frameFlags);
         const errors = this.#frameView.getInt32(layout.frameDecodeErrorFlags);
         if (flags & AV_FRAME_FLAG_CORRUPT || errors) {
@@ -219,10 +211,9 @@ export class LibavDecoder {
     return false;
   }
 
-  /** The picture {@link next} last decoded; valid until the second call to {@link next} after
-   * it, so it can be read while the next one is decoded. */
+  /** The picture {@link next} decoded; valid until the next call to {@link next}. */
   picture(): Picture {
-    if (!this.#held[this.#turn]) throw new Error("no picture: call next() first");
+    if (!this.#held) throw new Error("no picture: call next() first");
     const view = this.#frameView, { layout } = this.#libav;
     const pts = view.getBigInt64(layout.frameBestEffortTimestamp);
     return {
@@ -247,7 +238,7 @@ export class LibavDecoder {
   /** Frees the decoder, the file and the libraries' handles. */
   close(): void {
     const { codec, util, format } = this.#libav;
-    for (const frame of this.#frames) util.av_frame_free(slot(frame)); // unrefs it too
+    util.av_frame_free(slot(this.#frame)); // unrefs it too
     codec.av_packet_free(slot(this.#packet));
     if (this.#codec) codec.avcodec_free_context(slot(this.#codec));
     format.avformat_close_input(this.#formatSlot);

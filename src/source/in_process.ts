@@ -91,14 +91,14 @@ class PictureScaler {
     this.#plan = plan;
   }
 
-  /** Makes `out` from `picture`, the resize on another thread (see {@link Scaler.runAsync}). */
-  async run(picture: Picture, out: Uint8Array): Promise<void> {
+  /** Makes `out` from `picture`. */
+  run(picture: Picture, out: Uint8Array): void {
     const key = `${picture.width}x${picture.height} ${picture.format} ${picture.fullRange}`;
     if (key !== this.#key) this.#configure(picture, key);
     const [first, second] = this.#passes;
-    if (!second) return await first.runAsync(picture.planes, picture.strides, out);
-    await first.runAsync(picture.planes, picture.strides, this.#between!);
-    second.runBuffer(this.#between!, out); // an unscaled conversion: cheap
+    if (!second) return first.run(picture.planes, picture.strides, out);
+    first.run(picture.planes, picture.strides, this.#between!);
+    second.runBuffer(this.#between!, out);
   }
 
   #configure(picture: Picture, key: string): void {
@@ -188,23 +188,11 @@ export async function* decodeFrames(
   const firstSourceFrame = Math.ceil(position * info.fps - 1e-6);
   const turns = new Turns();
   let turned = performance.now();
-  let pending: { frame: Frame; scaled: Promise<void> } | undefined;
   try {
     if (position > 0) decoder.seek(position);
     let sourceFrame = -1; // pictures at or after the position, counted from 0
     let played = -1; // after fps down-sampling
-    while (true) {
-      // the next picture is decoded while the last one is scaled on another thread
-      const more = !options.signal?.aborted && decoder.next();
-      if (pending) {
-        const { frame, scaled } = pending;
-        pending = undefined;
-        await scaled;
-        if (options.signal?.aborted) break; // ends quietly, as the spawned ffmpeg's reads do
-        lent.push(frame.data.buffer as ArrayBuffer);
-        yield frame;
-      }
-      if (!more) break;
+    while (!options.signal?.aborted && decoder.next()) {
       // decoding blocks the event loop: let timers, signals and messages in now and then
       if (performance.now() - turned > TURN_MS) turned = await turns.next();
       const picture = decoder.picture();
@@ -233,7 +221,9 @@ export async function* decodeFrames(
         pool.release(data.buffer as ArrayBuffer);
         continue;
       }
-      pending = { frame, scaled: scaler.run(picture, data) };
+      scaler.run(picture, data);
+      lent.push(data.buffer as ArrayBuffer);
+      yield frame;
     }
     if (!options.signal?.aborted && decoder.errors.length > 0) {
       const skipped = Math.ceil(position * info.fps - 1e-6);
@@ -244,7 +234,6 @@ export async function* decodeFrames(
       );
     }
   } finally {
-    await pending?.scaled.catch(() => {}); // the scaler's thread is done with the buffers
     turns.close();
     scaler.close();
     decoder.close();

@@ -89,13 +89,6 @@ const SYMBOLS = {
     parameters: ["pointer", "pointer", "pointer", "i32", "i32", "buffer", "buffer"],
     result: "i32",
   },
-  // the same, off the main thread
-  sws_scale_async: {
-    name: "sws_scale",
-    parameters: ["pointer", "pointer", "pointer", "i32", "i32", "buffer", "buffer"],
-    result: "i32",
-    nonblocking: true,
-  },
   sws_freeContext: { parameters: ["pointer"], result: "void" },
 } as const;
 
@@ -284,13 +277,6 @@ export class Scaler {
   run(planes: Deno.PointerValue, strides: Deno.PointerValue, out: Uint8Array): void {
     const dst = this.#target(out);
     this.#sws.sws_scale(this.#context, planes, strides, 0, this.#from.height, ...dst);
-  }
-
-  /** {@link run} on another thread: the main thread goes on meanwhile. Leave the picture, `out`
-   * and this scaler alone until it resolves. */
-  async runAsync(planes: Deno.PointerValue, strides: Deno.PointerValue, out: Uint8Array) {
-    const dst = this.#target(out);
-    await this.#sws.sws_scale_async(this.#context, planes, strides, 0, this.#from.height, ...dst);
   }
 
   #target(out: Uint8Array): [BigUint64Array, Int32Array] {

@@ -439,7 +439,7 @@ async function main(): Promise<void> {
     "- **ours**: `Inference` + `Player` + `FFmpegProducer` with a no-op algorithm run on every " +
     'frame (`interval` 1/fps), decoding in this process (`decoding: "auto"`, the default): ' +
     "libavformat and libavcodec through FFI, libswscale resizing (`area`, the default) and " +
-    "converting on another thread while the next picture decodes. **yuv420p** frames are " +
+    "converting. **yuv420p** frames are " +
     "resized only (the no-op never asks for RGB); **1 run/s** is bgr24 with `interval` 1 " +
     "(only the pictures read are resized and converted).",
     "",

@@ -203,6 +203,32 @@ export async function makeTestsrc(
   return path;
 }
 
+/**
+ * pts of source frame n of {@link makeVfrClip}'s clip: 20 frames at 25 fps, then 20 at 8 1/3 fps
+ * (all on the 1/25 s grid the encoder keeps).
+ */
+export const VFR_PTS = (n: number): number => (n < 20 ? n : 20 + (n - 20) * 3) / 25;
+
+/** A 40-frame variable-rate testsrc clip (see {@link VFR_PTS}) encoded with `codec`, such as
+ * `["-c:v", "ffv1"]` or `["-pix_fmt", "yuv420p", "-c:v", "libx264"]`. */
+export async function makeVfrClip(path: string, codec: string[]): Promise<string> {
+  await ffmpeg([
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc=s=64x48:r=25",
+    "-frames:v",
+    "40",
+    "-vf",
+    "setpts='if(lt(N,20),N,20+(N-20)*3)/(25*TB)'",
+    "-fps_mode",
+    "vfr",
+    ...codec,
+    path,
+  ]);
+  return path;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Processes
 // ---------------------------------------------------------------------------------------------

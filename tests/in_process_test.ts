@@ -21,6 +21,8 @@ import {
   ffmpeg,
   ffmpegProcessesMentioning,
   makeTestsrc,
+  makeVfrClip,
+  VFR_PTS,
   withTempDir,
 } from "./helpers.ts";
 
@@ -98,30 +100,12 @@ Deno.test("in-process decoding: seeks, fps down-sampling and frame filters pick 
 
 Deno.test("in-process decoding: a variable-rate file's times are its frames' pts", async () => {
   await withTempDir(async (dir) => {
-    const clip = `${dir}/vfr.mp4`;
-    // 20 frames at 25 fps, then 20 at 25/3 fps, in H.264 (yuv420p): decoded here
-    await ffmpeg([
-      "-f",
-      "lavfi",
-      "-i",
-      "testsrc2=s=64x48:r=25",
-      "-frames:v",
-      "40",
-      "-vf",
-      "setpts='if(lt(N,20),N,20+(N-20)*3)/(25*TB)'",
-      "-fps_mode",
-      "vfr",
-      "-pix_fmt",
-      "yuv420p",
-      "-c:v",
-      "libx264",
-      clip,
-    ]);
+    // H.264 in yuv420p: decoded here
+    const clip = await makeVfrClip(`${dir}/vfr.mp4`, ["-pix_fmt", "yuv420p", "-c:v", "libx264"]);
     const info = await probe(clip);
-    const pts = (n: number) => (n < 20 ? n : 20 + (n - 20) * 3) / 25;
     const frames = await sameBothWays(clip, {}, { info }, Infinity);
     assert.equal(frames.length, 40);
-    for (const [n, f] of frames.entries()) assert.ok(Math.abs(f.time - pts(n)) < 1e-3, `${n}`);
+    for (const [n, f] of frames.entries()) assert.ok(Math.abs(f.time - VFR_PTS(n)) < 1e-3, `${n}`);
     // frames 22 to 39 (pts 26/25 s on): a seek lands on the first frame at or after 1 s
     const later = await sameBothWays(clip, {}, { info, position: 1 }, Infinity);
     assert.deepEqual(later.map((f) => Math.round(f.time * 25)), later.map((_, k) => 26 + 3 * k));

@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { FFmpegProducer, Player, type PlayerEvent, probe, SourceError } from "../mod.ts";
-import { assertNoFfmpeg, ffmpeg, makeTestsrc, withTempDir } from "./helpers.ts";
+import {
+  assertNoFfmpeg,
+  ffmpeg,
+  makeTestsrc,
+  makeVfrClip,
+  VFR_PTS,
+  withTempDir,
+} from "./helpers.ts";
 
 /** Plays a player to its end; returns the frames' indices and times. */
 async function playAll(
@@ -19,34 +26,9 @@ async function playAll(
   return seen;
 }
 
-/**
- * pts of source frame n of the variable-rate clip: 20 frames at 25 fps, then 20 at 8 1/3 fps
- * (all on the 1/25 s grid the encoder keeps).
- */
-const VFR_PTS = (n: number) => (n < 20 ? n : 20 + (n - 20) * 3) / 25;
-
-async function makeVfrClip(path: string): Promise<string> {
-  await ffmpeg([
-    "-f",
-    "lavfi",
-    "-i",
-    "testsrc=s=64x48:r=25",
-    "-frames:v",
-    "40",
-    "-vf",
-    "setpts='if(lt(N,20),N,20+(N-20)*3)/(25*TB)'",
-    "-fps_mode",
-    "vfr",
-    "-c:v",
-    "ffv1",
-    path,
-  ]);
-  return path;
-}
-
 Deno.test("variable frame rate: each frame's time is its own pts, within 1 ms", async (t) => {
   await withTempDir(async (dir) => {
-    const clip = await makeVfrClip(`${dir}/vfr.mkv`);
+    const clip = await makeVfrClip(`${dir}/vfr.mkv`, ["-c:v", "ffv1"]);
     const producer = new FFmpegProducer();
     await t.step("from the start", async () => {
       const seen = await playAll(new Player(producer, clip));

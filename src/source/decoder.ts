@@ -58,11 +58,14 @@ export class LibavDecoder {
   readonly #stream: number;
   readonly #timeBase: number;
   readonly #startTime: number;
+  readonly #codecpar: Deno.PointerValue;
   #codec: Deno.PointerValue = null;
   readonly #packet: Deno.PointerObject;
   readonly #packetView: Deno.UnsafePointerView;
   readonly #frame: Deno.PointerObject;
   readonly #frameView: Deno.UnsafePointerView;
+  readonly #planes: Deno.PointerObject; // AVFrame.data
+  readonly #strides: Deno.PointerObject; // AVFrame.linesize
   #held = false;
   #draining = false;
   #ended = false;
@@ -88,10 +91,13 @@ export class LibavDecoder {
     const num = streamView.getInt32(layout.streamTimeBase);
     const den = streamView.getInt32(layout.streamTimeBase + 4);
     this.#timeBase = den > 0 ? num / den : 0;
+    this.#codecpar = streamView.getPointer(layout.streamCodecpar);
     this.#packet = libav.codec.av_packet_alloc()!;
     this.#packetView = new Deno.UnsafePointerView(this.#packet);
     this.#frame = libav.util.av_frame_alloc()!;
     this.#frameView = new Deno.UnsafePointerView(this.#frame);
+    this.#planes = Deno.UnsafePointer.offset(this.#frame, layout.frameData)!;
+    this.#strides = Deno.UnsafePointer.offset(this.#frame, layout.frameLinesize)!;
   }
 
   /**
@@ -134,13 +140,10 @@ export class LibavDecoder {
   }
 
   #openCodec(codec: Deno.PointerValue, threads: number): void {
-    const { codec: lib, util, layout } = this.#libav;
-    const streams = new Deno.UnsafePointerView(this.#format).getPointer(layout.formatStreams)!;
-    const stream = new Deno.UnsafePointerView(streams).getPointer(this.#stream * 8)!;
-    const codecpar = new Deno.UnsafePointerView(stream).getPointer(layout.streamCodecpar);
+    const { codec: lib, util } = this.#libav;
     this.#codec = lib.avcodec_alloc_context3(codec);
     if (!this.#codec) throw new Error("cannot allocate a decoder");
-    const copied = lib.avcodec_parameters_to_context(this.#codec, codecpar);
+    const copied = lib.avcodec_parameters_to_context(this.#codec, this.#codecpar);
     if (copied < 0) throw new Error(errorText(this.#libav, copied));
     util.av_opt_set_int(this.#codec, cString("threads"), BigInt(threads), 0);
     const opened = lib.avcodec_open2(this.#codec, codec, null);
@@ -217,8 +220,8 @@ export class LibavDecoder {
     const view = this.#frameView, { layout } = this.#libav;
     const pts = view.getBigInt64(layout.frameBestEffortTimestamp);
     return {
-      planes: Deno.UnsafePointer.offset(this.#frame, layout.frameData)!,
-      strides: Deno.UnsafePointer.offset(this.#frame, layout.frameLinesize)!,
+      planes: this.#planes,
+      strides: this.#strides,
       width: view.getInt32(layout.frameWidth),
       height: view.getInt32(layout.frameHeight),
       format: view.getInt32(layout.frameFormat),

@@ -1,10 +1,12 @@
 /**
- * {@link FrameSource}: what a player plays from, and {@link ReadOptions}, how it is read.
+ * {@link FrameSource}: what a player plays from, and {@link ReadOptions}, how it is read; and
+ * what the two ways of reading (a spawned ffmpeg, or decoding in this process) share: the
+ * buffers of a read, a frame's time, the damaged-file warning.
  *
  * @module
  */
 import type { Frame, FrameFilter, PixelFormat } from "../frame.ts";
-import type { FramePool } from "../frame_pool.ts";
+import { FramePool } from "../frame_pool.ts";
 import type { ParsedSource } from "./parse.ts";
 import type { SourceInfo } from "./info.ts";
 
@@ -73,4 +75,89 @@ export interface FrameSource {
   probe(source: ParsedSource): Promise<SourceInfo>;
   /** Yields the frames; aborting `options.signal` ends the iteration and frees the source. */
   read(source: ParsedSource, options: ReadOptions): AsyncGenerator<Frame, void, undefined>;
+}
+
+/**
+ * The buffers of one read: from `options.pool` (else a pool of the read's own), and a buffer
+ * handed out with a frame comes back `options.buffers` frames later.
+ *
+ * @example
+ * ```ts ignore
+ * import { ReadBuffers } from "./frame_source.ts";
+ * const buffers = new ReadBuffers({ buffers: 2 });
+ * const data = buffers.next(16);
+ * buffers.lend(data); // goes out with a frame
+ * ```
+ */
+export class ReadBuffers {
+  readonly #pool: FramePool;
+  readonly #keep: number;
+  readonly #lent: ArrayBuffer[] = [];
+
+  /** Takes `pool` and `buffers` from the read's options. */
+  constructor(options: Pick<ReadOptions, "pool" | "buffers">) {
+    this.#pool = options.pool ?? new FramePool(1);
+    this.#keep = Math.max(2, options.buffers ?? 4);
+  }
+
+  /** A buffer for the next frame; the one lent `buffers` frames back is free again first. */
+  next(byteLength: number): Uint8Array {
+    if (this.#lent.length >= this.#keep) this.#pool.release(this.#lent.shift()!);
+    return new Uint8Array(this.#pool.acquire(byteLength));
+  }
+
+  /** The buffer goes out with a frame. */
+  lend(data: Uint8Array): void {
+    this.#lent.push(data.buffer as ArrayBuffer);
+  }
+
+  /** The buffer was not handed out after all: it is free at once. */
+  drop(data: Uint8Array): void {
+    this.#pool.release(data.buffer as ArrayBuffer);
+  }
+}
+
+/**
+ * A frame's time: its pts in seconds, rounded to the microsecond, or without one (`NaN`), the
+ * time of source frame `sourceFrame` (counted from `position`) at a constant `fps`.
+ *
+ * @example
+ * ```ts ignore
+ * import { frameTime } from "./frame_source.ts";
+ * console.log(frameTime(1.0400000001, 0, 0, 25)); // 1.04
+ * console.log(frameTime(NaN, 3, 1, 25)); // 1.12
+ * ```
+ */
+export function frameTime(
+  pts: number,
+  sourceFrame: number,
+  position: number,
+  fps: number,
+): number {
+  if (Number.isFinite(pts)) return Math.round(pts * 1e6) / 1e6;
+  return (Math.ceil(position * fps - 1e-6) + sourceFrame) / fps;
+}
+
+/**
+ * The warning for a file that decoded with errors: how many frames of how many after
+ * `position` were decoded, and why (`reason`, such as ffmpeg's last error line).
+ *
+ * @example
+ * ```ts ignore
+ * import { damagedWarning } from "./frame_source.ts";
+ * const info = { width: 64, height: 48, fps: 25, frameCount: 50, duration: 2, live: false };
+ * console.log(damagedWarning("cut.mp4", 19, info, 0, "ffmpeg: partial file"));
+ * ```
+ */
+export function damagedWarning(
+  url: string,
+  decoded: number,
+  info: SourceInfo | undefined,
+  position: number,
+  reason: string,
+): string {
+  const total = info?.frameCount;
+  const skipped = Math.ceil(position * (info?.fps ?? 0) - 1e-6);
+  const of = total != null ? ` of ${Math.max(0, total - skipped)}` : "";
+  return `${url} is damaged or truncated: decoded ${decoded}${of} frames (${reason})`;
 }

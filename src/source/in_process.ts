@@ -7,14 +7,13 @@
  * @module
  */
 import { type Frame, frameBytes, type PixelFormat } from "../frame.ts";
-import { FramePool } from "../frame_pool.ts";
 import type { LibavDecoder, Picture } from "./decoder.ts";
-import type { ReadOptions } from "./frame_source.ts";
+import { damagedWarning, frameTime, ReadBuffers, type ReadOptions } from "./frame_source.ts";
 import { libavAvailable } from "./libav.ts";
 import type { ParsedSource } from "./parse.ts";
-import { keepsSourceFrame } from "./sampling.ts";
+import { FrameSampler } from "./sampling.ts";
 import type { SourceInfo } from "./info.ts";
-import { Scaler, swsFlags, yuvTransport } from "./swscale.ts";
+import { Scaler, type ScaleSide, swsFlags, yuvTransport } from "./swscale.ts";
 
 /** What an in-process read makes: the frames' size and format, how to resize, threads. */
 export interface InProcessPlan {
@@ -82,7 +81,7 @@ export function inProcessPlan(
  * one (libswscale has no fast path for resizing straight into packed RGB).
  */
 class PictureScaler {
-  #key = "";
+  #from?: ScaleSide; // the pictures the passes are made for
   #passes: Scaler[] = [];
   #between?: Uint8Array;
   readonly #plan: InProcessPlan;
@@ -93,23 +92,32 @@ class PictureScaler {
 
   /** Makes `out` from `picture`. */
   run(picture: Picture, out: Uint8Array): void {
-    const key = `${picture.width}x${picture.height} ${picture.format} ${picture.fullRange}`;
-    if (key !== this.#key) this.#configure(picture, key);
+    const from = this.#from;
+    if (
+      !from || from.width !== picture.width || from.height !== picture.height ||
+      from.format !== picture.format || from.fullRange !== picture.fullRange
+    ) this.#configure(picture);
     const [first, second] = this.#passes;
     if (!second) return first.run(picture.planes, picture.strides, out);
     first.run(picture.planes, picture.strides, this.#between!);
     second.runBuffer(this.#between!, out);
   }
 
-  #configure(picture: Picture, key: string): void {
+  #configure(picture: Picture): void {
     this.close();
     const { width, height, format, flags, info } = this.#plan;
     const options = { flags, colorSpace: info.colorSpace };
     const rgb = format === "bgr24" || format === "rgb24";
-    const from = { ...picture, format: picture.format };
+    const { fullRange } = picture;
+    const from = {
+      width: picture.width,
+      height: picture.height,
+      format: picture.format,
+      fullRange,
+    };
     const resized = picture.width !== width || picture.height !== height;
     if (rgb && resized && width % 2 === 0 && height % 2 === 0) {
-      const between = { width, height, format: "yuv420p" as const, fullRange: picture.fullRange };
+      const between = { width, height, format: "yuv420p" as const, fullRange };
       this.#passes = [
         new Scaler(from, between, options),
         new Scaler(between, { width, height, format, fullRange: true }, options),
@@ -120,13 +128,13 @@ class PictureScaler {
         new Scaler(from, { width, height, format, fullRange: rgb ? true : undefined }, options),
       ];
     }
-    this.#key = key;
+    this.#from = from;
   }
 
   close(): void {
     for (const pass of this.#passes) pass.close();
     this.#passes = [];
-    this.#key = "";
+    this.#from = undefined;
   }
 }
 
@@ -178,36 +186,27 @@ export async function* decodeFrames(
 ): AsyncGenerator<Frame, void, undefined> {
   const { info, width, height, format } = plan;
   const position = options.position ?? 0;
-  const pool = options.pool ?? new FramePool(1);
-  const poolSize = Math.max(2, options.buffers ?? 4);
-  const lent: ArrayBuffer[] = [];
+  const buffers = new ReadBuffers(options);
   const size = frameBytes(width, height, format);
   const scaler = new PictureScaler(plan);
-  const ratio = options.fps ? Math.min(1, options.fps / info.fps) : 1;
-  // only for pictures without a pts: times that assume a constant rate
-  const firstSourceFrame = Math.ceil(position * info.fps - 1e-6);
+  // the rules a spawned ffmpeg's `select` follows, a picture at a time
+  const sampler = new FrameSampler(
+    options.fps ? Math.min(1, options.fps / info.fps) : 1,
+    options.filter,
+  );
   const turns = new Turns();
   let turned = performance.now();
   try {
     if (position > 0) decoder.seek(position);
-    let sourceFrame = -1; // pictures at or after the position, counted from 0
-    let played = -1; // after fps down-sampling
     while (!options.signal?.aborted && decoder.next()) {
       // decoding blocks the event loop: let timers, signals and messages in now and then
       if (performance.now() - turned > TURN_MS) turned = await turns.next();
       const picture = decoder.picture();
       // an accurate seek, as ffmpeg's: the pictures before the position only prime the decoder
       if (position > 0 && picture.time < position - 1e-6) continue;
-      // the rules a spawned ffmpeg's `select` follows (sampling.ts), a picture at a time
-      sourceFrame++;
-      if (ratio < 1 && !keepsSourceFrame(sourceFrame, ratio)) continue;
-      const index = ++played;
-      if (options.filter && !options.filter.test(index)) continue;
-      const time = Number.isFinite(picture.time)
-        ? Math.round(picture.time * 1e6) / 1e6
-        : (firstSourceFrame + sourceFrame) / info.fps;
-      if (lent.length >= poolSize) pool.release(lent.shift()!);
-      const data = new Uint8Array(pool.acquire(size));
+      const index = sampler.take();
+      if (index === undefined) continue;
+      const data = buffers.next(size);
       const frame: Frame = {
         data,
         width,
@@ -215,23 +214,20 @@ export async function* decodeFrames(
         format,
         index,
         source: options.sourceId ?? "main",
-        time,
+        time: frameTime(picture.time, sampler.sourceFrame, position, info.fps),
       };
       if (options.skip?.(frame)) {
-        pool.release(data.buffer as ArrayBuffer);
+        buffers.drop(data);
         continue;
       }
       scaler.run(picture, data);
-      lent.push(data.buffer as ArrayBuffer);
+      buffers.lend(data);
       yield frame;
     }
     if (!options.signal?.aborted && decoder.errors.length > 0) {
-      const skipped = Math.ceil(position * info.fps - 1e-6);
-      const of = info.frameCount != null ? ` of ${Math.max(0, info.frameCount - skipped)}` : "";
-      options.onWarning?.(
-        `${plan.url} is damaged or truncated: decoded ${sourceFrame + 1}${of} frames ` +
-          `(libav: ${decoder.errors.at(-1)})`,
-      );
+      const reason = `libav: ${decoder.errors.at(-1)}`;
+      const decoded = sampler.sourceFrame + 1;
+      options.onWarning?.(damagedWarning(plan.url, decoded, info, position, reason));
     }
   } finally {
     turns.close();

@@ -14,8 +14,7 @@ import { openFirst } from "./ffi.ts";
 
 /** Where the fields read here sit, for one set of library versions. */
 export interface LibavLayout {
-  /** `AVFormatContext`: `nb_streams`, `streams`, `start_time`. */
-  formatNbStreams: number;
+  /** `AVFormatContext`: `streams`, `start_time`. */
   formatStreams: number;
   formatStartTime: number;
   /** `AVStream`: `index`, `time_base` (num, den), `codecpar`. */
@@ -25,7 +24,7 @@ export interface LibavLayout {
   /** `AVPacket.stream_index`. */
   packetStreamIndex: number;
   /** `AVFrame`: `data[8]`, `linesize[8]`, `width`, `height`, `format`, `flags`,
-   * `color_range`, `colorspace`, `best_effort_timestamp`, `decode_error_flags`. */
+   * `color_range`, `best_effort_timestamp`, `decode_error_flags`. */
   frameData: number;
   frameLinesize: number;
   frameWidth: number;
@@ -33,7 +32,6 @@ export interface LibavLayout {
   frameFormat: number;
   frameFlags: number;
   frameColorRange: number;
-  frameColorspace: number;
   frameBestEffortTimestamp: number;
   frameDecodeErrorFlags: number;
 }
@@ -43,7 +41,6 @@ export interface LibavLayout {
 const LAYOUTS: Record<string, LibavLayout> = {
   // ffmpeg 5.1
   "59.27 59.37 57.28": {
-    formatNbStreams: 44,
     formatStreams: 48,
     formatStartTime: 64,
     streamIndex: 0,
@@ -57,7 +54,6 @@ const LAYOUTS: Record<string, LibavLayout> = {
     frameFormat: 116,
     frameFlags: 316,
     frameColorRange: 320,
-    frameColorspace: 332,
     frameBestEffortTimestamp: 344,
     frameDecodeErrorFlags: 376,
   },

@@ -8,11 +8,16 @@ import { LOG_LEVEL, SHOWINFO, StderrLog } from "./banner.ts";
 import { DecodeError, InputError, SourceError } from "../errors.ts";
 import { locateFfmpeg } from "./ffmpeg.ts";
 import { type Frame, frameBytes, type PixelFormat } from "../frame.ts";
-import { FramePool } from "../frame_pool.ts";
 import { lastErrorLine, probe, type SourceInfo as ProbedInfo } from "./probe.ts";
-import { decimationExpr, emittedFrames, keepsSourceFrame } from "./sampling.ts";
+import { decimationExpr, emittedFrames, FrameSampler } from "./sampling.ts";
 import { type ParsedSource, parseSource } from "./parse.ts";
-import type { FrameSource, ReadOptions } from "./frame_source.ts";
+import {
+  damagedWarning,
+  type FrameSource,
+  frameTime,
+  ReadBuffers,
+  type ReadOptions,
+} from "./frame_source.ts";
 import { type RgbTarget, YuvConverter, type YuvTransport, yuvTransport } from "./swscale.ts";
 import { growStdoutPipe } from "./pipe_size.ts";
 import { decodeFrames, inProcessPlan } from "./in_process.ts";
@@ -156,7 +161,10 @@ export class FFmpegProducer implements FrameSource {
    * ```
    */
   args(source: string | ParsedSource, options: ReadOptions): string[] {
-    const parsed = parseSource(source);
+    return this.#args(parseSource(source), options, this.transport(options.info));
+  }
+
+  #args(parsed: ParsedSource, options: ReadOptions, transport?: YuvTransport): string[] {
     const { info, position = 0 } = options;
     // showinfo comes first, so it reports every decoded frame's pts (the frame's `time`);
     // `select` comes before scaling and the pixel format conversion, so frames nobody reads
@@ -176,7 +184,7 @@ export class FFmpegProducer implements FrameSource {
       // size unknown until ffmpeg opens the input: let it keep the aspect ratio (even sides)
       filters.push(`scale=${this.width ?? -2}:${this.height ?? -2}:flags=${flags}`);
     }
-    const piped = this.transport(info) ?? this.format;
+    const piped = transport ?? this.format;
     filters.push(`format=${piped}`);
     return [
       "-hide_banner",
@@ -231,12 +239,10 @@ export class FFmpegProducer implements FrameSource {
       yield* decodeFrames(decoder, plan, options);
       return;
     }
-    const pool = options.pool ?? new FramePool(1);
+    const buffers = new ReadBuffers(options);
     const transport = this.transport(options.info);
-    const lent: ArrayBuffer[] = [];
-    const poolSize = Math.max(2, options.buffers ?? 4);
     const child = new Deno.Command(locateFfmpeg(this.#options.ffmpeg), {
-      args: this.args(parsed, options),
+      args: this.#args(parsed, options, transport),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -283,42 +289,32 @@ export class FFmpegProducer implements FrameSource {
       }
       const pipedSize = piped?.byteLength ?? size;
       const ratio = options.fps ? Math.min(1, options.fps / info.fps) : 1;
-      // Only when ffmpeg gives no pts: times that assume a constant rate, the first frame at
-      // or after `position`.
-      const firstSourceFrame = Math.ceil(position * info.fps - 1e-6);
       // With known info ffmpeg drops frames itself; otherwise every frame arrives and the
       // same rule drops them here.
       const emitted = options.info ? emittedFrames(ratio, options.filter) : undefined;
-      let sourceFrame = -1;
-      let played = 0;
+      const sampler = new FrameSampler(ratio);
       while (true) {
-        // the buffer of the frame `buffers` frames back is free again
-        if (lent.length >= poolSize) pool.release(lent.shift()!);
-        const target = piped ?? new Uint8Array(pool.acquire(size));
+        const target = piped ?? buffers.next(size);
         const { value, done } = await reader.read(target, { min: pipedSize });
         if (!value || value.byteLength < pipedSize) {
           finished = done;
           break;
         }
         if (piped) piped = value;
-        const data = piped ? new Uint8Array(pool.acquire(size)) : value;
-        const buffer = data.buffer as ArrayBuffer;
-        let index: number, offset: number;
+        const data = piped ? buffers.next(size) : value;
+        let index: number | undefined, offset: number;
         if (emitted) [index, offset] = emitted.next().value;
         else {
-          offset = ++sourceFrame;
-          if (ratio < 1 && !keepsSourceFrame(offset, ratio)) {
-            pool.release(buffer);
+          index = sampler.take();
+          offset = sampler.sourceFrame;
+          if (index === undefined) {
+            buffers.drop(data);
             continue;
           }
-          index = played++;
         }
         // time: a file frame's own pts (variable rates too), which count from the seek
         // position. A live source keeps counting frames at its nominal rate.
         const pts = info.live ? NaN : await log.time(offset) + position;
-        const time = Number.isFinite(pts)
-          ? Math.round(pts * 1e6) / 1e6
-          : (firstSourceFrame + offset) / info.fps;
         const frame: Frame = {
           data,
           width,
@@ -326,15 +322,15 @@ export class FFmpegProducer implements FrameSource {
           format: this.format,
           index,
           source: options.sourceId ?? "main",
-          time,
+          time: frameTime(pts, offset, position, info.fps),
         };
         if (options.skip?.(frame)) {
-          pool.release(buffer);
+          buffers.drop(data);
           continue;
         }
         if (piped) converter!.run(piped, data);
         count++;
-        lent.push(buffer);
+        buffers.lend(data);
         yield frame;
       }
     } finally {
@@ -353,14 +349,8 @@ export class FFmpegProducer implements FrameSource {
       }
       // a file that ends with errors logged (a live stream's end is the player's business)
       if (finished && status.success && log.errors.length > 0 && options.info?.live === false) {
-        const total = options.info?.frameCount;
-        const skipped = Math.ceil(position * (options.info?.fps ?? 0) - 1e-6);
-        const of = total != null ? ` of ${Math.max(0, total - skipped)}` : "";
-        options.onWarning?.(
-          `${url} is damaged or truncated: decoded ${log.decoded}${of} frames (ffmpeg: ${
-            lastErrorLine(text, url)
-          })`,
-        );
+        const reason = `ffmpeg: ${lastErrorLine(text, url)}`;
+        options.onWarning?.(damagedWarning(url, log.decoded, options.info, position, reason));
       }
     }
   }

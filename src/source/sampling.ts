@@ -58,6 +58,44 @@ export function decimationExpr(ratio: number): string | undefined {
 }
 
 /**
+ * The same rules a source frame at a time: {@link FrameSampler.take} walks source frames in
+ * order and gives each one's played index, or `undefined` for a frame dropped by the
+ * down-sampling or not wanted by the filter (played indices still count those).
+ *
+ * @example
+ * ```ts ignore
+ * import { FrameSampler } from "./sampling.ts";
+ * const sampler = new FrameSampler(0.4);
+ * console.log([0, 1, 2, 3].map(() => sampler.take())); // [0, undefined, undefined, 1]
+ * ```
+ */
+export class FrameSampler {
+  readonly #ratio: number;
+  readonly #filter?: FrameFilter;
+  #source = -1;
+  #played = -1;
+
+  /** Samples at `ratio = playedFps / sourceFps` (≤ 1), keeping what `filter` wants. */
+  constructor(ratio: number, filter?: FrameFilter) {
+    this.#ratio = ratio;
+    this.#filter = filter;
+  }
+
+  /** The played index of the next source frame, or `undefined` when it is not emitted. */
+  take(): number | undefined {
+    const j = ++this.#source;
+    if (this.#ratio < 1 && !keepsSourceFrame(j, this.#ratio)) return undefined;
+    const index = ++this.#played;
+    return !this.#filter || this.#filter.test(index) ? index : undefined;
+  }
+
+  /** The last source frame taken, 0-based (-1 before the first). */
+  get sourceFrame(): number {
+    return this.#source;
+  }
+}
+
+/**
  * Walks source frames in order and yields `[playedIndex, sourceOffset]` for each frame that
  * ffmpeg will emit: played after down-sampling and, when a filter is given, wanted by it.
  *
@@ -72,10 +110,9 @@ export function* emittedFrames(
   ratio: number,
   filter?: FrameFilter,
 ): Generator<[number, number], never> {
-  let played = 0;
-  for (let j = 0;; j++) {
-    if (ratio < 1 && !keepsSourceFrame(j, ratio)) continue;
-    const index = played++;
-    if (!filter || filter.test(index)) yield [index, j];
+  const sampler = new FrameSampler(ratio, filter);
+  while (true) {
+    const index = sampler.take();
+    if (index !== undefined) yield [index, sampler.sourceFrame];
   }
 }

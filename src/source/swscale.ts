@@ -164,36 +164,40 @@ export interface ScaleSide {
 }
 
 /**
- * The planes of a frame of `format` whose pixels start at `base`, for libswscale: pointers
- * and strides (as in `AVFrame.data` and `linesize`).
+ * The planes of frames of one size and `format` held in a buffer (as {@link frameBytes} lays
+ * them out), for libswscale: pointers and strides, as in `AVFrame.data` and `linesize`.
  */
-function planesOf(
-  base: bigint,
-  width: number,
-  height: number,
-  format: PixelFormat,
-): { planes: BigUint64Array; strides: Int32Array } {
-  if (!isYuv(format)) {
-    const stride = format === "gray" ? width : width * 3;
-    return {
-      planes: new BigUint64Array([base, 0n, 0n, 0n]),
-      strides: new Int32Array([stride, 0, 0, 0]),
-    };
-  }
-  const luma = BigInt(width * height), cw = Math.ceil(width / 2), ch = Math.ceil(height / 2);
-  return format === "nv12"
-    ? {
-      planes: new BigUint64Array([base, base + luma, 0n, 0n]),
-      strides: new Int32Array([width, cw * 2, 0, 0]),
-    }
-    : {
-      planes: new BigUint64Array([base, base + luma, base + luma + BigInt(cw * ch), 0n]),
-      strides: new Int32Array([width, cw, cw, 0]),
-    };
-}
+class BufferPlanes {
+  /** Where each plane of the last buffer given to {@link at} starts (0 for no plane). */
+  readonly pointers = new BigUint64Array(4);
+  /** Each plane's bytes per row (0 for no plane). */
+  readonly strides: Int32Array;
+  /** The buffer's byte length. */
+  readonly bytes: number;
+  readonly #offsets: number[];
 
-const address = (bytes: Uint8Array) =>
-  BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
+  constructor(width: number, height: number, format: PixelFormat) {
+    const luma = width * height, cw = Math.ceil(width / 2), ch = Math.ceil(height / 2);
+    const [offsets, strides] = !isYuv(format)
+      ? [[0], [format === "gray" ? width : width * 3]]
+      : format === "nv12"
+      ? [[0, luma], [width, cw * 2]]
+      : [[0, luma, luma + cw * ch], [width, cw, cw]];
+    this.#offsets = offsets;
+    this.strides = new Int32Array(4);
+    this.strides.set(strides);
+    this.bytes = frameBytes(width, height, format);
+  }
+
+  /** The plane pointers of `buffer` (checked to be large enough). */
+  at(buffer: Uint8Array): BigUint64Array {
+    if (buffer.byteLength < this.bytes) throw new RangeError("frame buffer too small");
+    const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer)));
+    const offsets = this.#offsets;
+    for (let i = 0; i < offsets.length; i++) this.pointers[i] = base + BigInt(offsets[i]);
+    return this.pointers;
+  }
+}
 
 /**
  * One libswscale context: pictures of one size and format to frames of another, resized with
@@ -214,11 +218,8 @@ export class Scaler {
   readonly #sws: Swscale;
   #context: Deno.PointerValue;
   readonly #from: ScaleSide;
-  readonly #dst: { planes: BigUint64Array; strides: Int32Array };
-  readonly #dstOffsets: BigUint64Array;
-  readonly #dstBytes: number;
-  #src?: { planes: BigUint64Array; strides: Int32Array };
-  readonly #srcOffsets?: BigUint64Array;
+  readonly #dst: BufferPlanes;
+  readonly #src?: BufferPlanes; // for runBuffer
 
   /** Creates the context; throws when libswscale is not available or cannot convert. */
   constructor(
@@ -264,41 +265,34 @@ export class Scaler {
       s[0],
     );
     this.#from = from;
-    this.#dst = planesOf(0n, to.width, to.height, to.format);
-    this.#dstOffsets = this.#dst.planes.slice();
-    this.#dstBytes = frameBytes(to.width, to.height, to.format);
+    this.#dst = new BufferPlanes(to.width, to.height, to.format);
     if (typeof from.format === "string") {
-      this.#srcOffsets = planesOf(0n, from.width, from.height, from.format).planes;
+      this.#src = new BufferPlanes(from.width, from.height, from.format);
     }
   }
 
   /** Converts one picture given as libav's plane pointers and strides (`AVFrame.data`,
    * `AVFrame.linesize`) into `out`. */
   run(planes: Deno.PointerValue, strides: Deno.PointerValue, out: Uint8Array): void {
-    const dst = this.#target(out);
-    this.#sws.sws_scale(this.#context, planes, strides, 0, this.#from.height, ...dst);
-  }
-
-  #target(out: Uint8Array): [BigUint64Array, Int32Array] {
     if (!this.#context) throw new Error("Scaler is closed");
-    if (out.byteLength < this.#dstBytes) throw new RangeError("output buffer too small");
-    const base = address(out), dst = this.#dst, offsets = this.#dstOffsets;
-    for (let i = 0; i < 4; i++) dst.planes[i] = dst.strides[i] ? base + offsets[i] : 0n;
-    return [dst.planes, dst.strides];
+    const dst = this.#dst;
+    this.#sws.sws_scale(
+      this.#context,
+      planes,
+      strides,
+      0,
+      this.#from.height,
+      dst.at(out),
+      dst.strides,
+    );
   }
 
   /** Converts one frame held in a buffer in one of the library's formats (planes one after
    * another, as {@link frameBytes} lays them out) into `out`. */
   runBuffer(input: Uint8Array, out: Uint8Array): void {
-    const { width, height, format } = this.#from;
-    if (typeof format === "number") throw new Error("runBuffer needs a named source format");
-    if (input.byteLength < frameBytes(width, height, format)) {
-      throw new RangeError(`input buffer too small for ${width}x${height} ${format}`);
-    }
-    const src = this.#src ??= planesOf(0n, width, height, format);
-    const base = address(input), offsets = this.#srcOffsets!;
-    for (let i = 0; i < 4; i++) src.planes[i] = src.strides[i] ? base + offsets[i] : 0n;
-    this.run(Deno.UnsafePointer.of(src.planes), Deno.UnsafePointer.of(src.strides), out);
+    const src = this.#src;
+    if (!src) throw new Error("runBuffer needs a named source format");
+    this.run(Deno.UnsafePointer.of(src.at(input)), Deno.UnsafePointer.of(src.strides), out);
   }
 
   /** Frees the context and lets go of the library. */

@@ -114,7 +114,8 @@ Deno.test("in-process decoding: a variable-rate file's times are its frames' pts
 
 Deno.test("in-process decoding: a spawned ffmpeg reads what it does not apply to", async (t) => {
   await withTempDir(async (dir) => {
-    // frames large enough that ffmpeg still runs when the first one arrives (its pipe is full)
+    // frames large enough that ffmpeg still runs when the first one arrives (its pipe is full),
+    // here and in the 4:4:4 clip
     const plain = await makeTestsrc(`${dir}/plain.mp4`, { width: 640, height: 480, seconds: 1 });
     const info = await probe(plain);
     const yuv444 = `${dir}/444.mp4`;
@@ -122,7 +123,7 @@ Deno.test("in-process decoding: a spawned ffmpeg reads what it does not apply to
       "-f",
       "lavfi",
       "-i",
-      "testsrc2=s=64x48:r=25:d=1",
+      "testsrc2=s=640x480:r=25:d=1",
       "-pix_fmt",
       "yuv444p",
       "-c:v",
